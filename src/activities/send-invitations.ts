@@ -1,0 +1,117 @@
+// Sends one batch of invitations, at most once each, even when the activity is retried, runs
+// twice (a timed-out attempt still alive) or its worker is killed half way:
+//   1. claim a small round of invitations (a unique claim document each, see delivery-claim.ts);
+//   2. send the round through the pooled transport;
+//   3. record each outcome: sent / failed (permanent) / claim released (transient: retry later).
+// An invitation whose claim exists but which was never recorded lost its worker during the SMTP
+// exchange: it may or may not have reached the server, so it is never sent again, but marked
+// sent with `deliveryUnconfirmed` and counted apart.
+import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat } from '@temporalio/activity';
+import mongoose, { Types } from 'mongoose';
+import { claimDeliveries, claimsCollection, deliveryClaimId, getModels, releaseDelivery, type InvitationDoc } from '../db/models';
+import { classifySmtpError } from '../mail/smtp-errors';
+import { invitationMail } from '../mail/templates';
+import type { ActivityDeps } from './deps';
+import { scheduleRemindersForInvitations } from './schedule-reminders';
+
+export interface SendBatchInput { month: string; invitationIds: string[]; runKey: string }
+export interface SendBatchResult { sent: number; failed: number; unconfirmed: number; skipped: number }
+
+/** Mails claimed at once: enough to keep the pooled connections busy, few enough that a crash leaves little unconfirmed. */
+const ROUND_SIZE = 10;
+
+type Recipient = Pick<InvitationDoc, '_id' | 'email' | 'token' | 'status' | 'tracking'>;
+interface Outcome { id: Types.ObjectId; status: 'sent' | 'failed' | 'retry'; messageId?: string; reason?: string }
+
+export function attemptKey(): string {
+  const info = activityInfo();
+  return `${info.workflowExecution?.workflowId ?? 'standalone'}/${info.activityId}/${info.attempt}`;
+}
+
+export function createSendInvitationActivities(deps: ActivityDeps) {
+  const { Invitation, DeliveryClaim } = getModels(deps.db);
+  const invitations = Invitation.collection;
+
+  async function sendOne(doc: Recipient, month: string): Promise<Outcome> {
+    try {
+      const mail = invitationMail({ to: doc.email, token: doc.token, invitationId: String(doc._id), month, baseUrl: deps.config.mail.invitationBaseUrl });
+      const { messageId } = await deps.mailer.send(mail);
+      return { id: doc._id, status: 'sent', messageId };
+    } catch (error) {
+      const failure = classifySmtpError(error);
+      return { id: doc._id, status: failure.permanent ? 'failed' : 'retry', reason: failure.reason };
+    }
+  }
+
+  function recordOperation(outcome: Outcome, runKey: string, now: Date): mongoose.mongo.AnyBulkWriteOperation {
+    const filter = { _id: outcome.id, status: 'created' };
+    if (outcome.status === 'sent') {
+      return { updateOne: { filter, update: { $set: { status: 'sent', 'tracking.sentAt': now, 'tracking.messageId': outcome.messageId, 'tracking.runKey': runKey, updatedAt: now }, $inc: { 'tracking.attempts': 1 } } } };
+    }
+    if (outcome.status === 'failed') {
+      return { updateOne: { filter, update: { $set: { status: 'failed', 'tracking.failedAt': now, 'tracking.failureReason': outcome.reason, 'tracking.runKey': runKey, updatedAt: now }, $inc: { 'tracking.attempts': 1 } } } };
+    }
+    return { updateOne: { filter, update: { $set: { 'tracking.failureReason': outcome.reason, updatedAt: now }, $inc: { 'tracking.attempts': 1 } } } };
+  }
+
+  /** Invitations still `created` whose claim exists: their sender died mid-exchange. */
+  async function settleOrphans(docs: Recipient[], runKey: string): Promise<number> {
+    const created = docs.filter((d) => d.status === 'created');
+    if (created.length === 0) return 0;
+    const claims = await claimsCollection(DeliveryClaim).find({ _id: { $in: created.map((d) => deliveryClaimId(String(d._id), 'invitation')) } }, { projection: { _id: 1 } }).toArray();
+    if (claims.length === 0) return 0;
+    const orphanIds = claims.map((c) => new Types.ObjectId(String(c._id).split(':')[0]));
+    const now = new Date();
+    const result = await invitations.updateMany(
+      { _id: { $in: orphanIds }, status: 'created' },
+      { $set: { status: 'sent', 'tracking.sentAt': now, 'tracking.deliveryUnconfirmed': true, 'tracking.runKey': runKey, updatedAt: now } },
+    );
+    for (const d of docs) {
+      if (orphanIds.some((o) => o.equals(d._id))) Object.assign(d, { status: 'sent', tracking: { ...d.tracking, runKey } });
+    }
+    return result.modifiedCount;
+  }
+
+  return {
+    async sendInvitationBatch({ month, invitationIds, runKey }: SendBatchInput): Promise<SendBatchResult> {
+      const claim = attemptKey();
+      const docs = await invitations
+        .find({ _id: { $in: invitationIds.map((id) => new Types.ObjectId(id)) } }, { projection: { _id: 1, email: 1, token: 1, status: 1, 'tracking.runKey': 1 } })
+        .toArray() as Recipient[];
+      const result: SendBatchResult = { sent: 0, failed: 0, unconfirmed: await settleOrphans(docs, runKey), skipped: 0 };
+      const todo = docs.filter((d) => d.status === 'created');
+      // Handled by an earlier run (not by an earlier attempt of this one): what a re-run skips.
+      result.skipped = docs.filter((d) => d.status !== 'created' && d.tracking?.runKey !== runKey).length;
+
+      let transient = 0;
+      let firstTransient: string | undefined;
+      for (let start = 0; start < todo.length; start += ROUND_SIZE) {
+        // A timed-out attempt learns it was replaced at its next heartbeat: stop claiming then.
+        if (cancellationSignal().aborted) throw ApplicationFailure.retryable('cancelled by Temporal (timed out or replaced)', 'Cancelled');
+        const round = todo.slice(start, start + ROUND_SIZE);
+        const won = await claimDeliveries(DeliveryClaim, round.map((d) => String(d._id)), 'invitation', claim);
+        const outcomes = await Promise.all(round.filter((d) => won.has(String(d._id))).map((d) => sendOne(d, month)));
+        if (outcomes.length > 0) {
+          const at = new Date();
+          await invitations.bulkWrite(outcomes.map((o) => recordOperation(o, runKey, at)), { ordered: false });
+        }
+        for (const o of outcomes) {
+          if (o.status === 'sent') result.sent += 1;
+          else if (o.status === 'failed') result.failed += 1;
+          else {
+            await releaseDelivery(DeliveryClaim, String(o.id), 'invitation', claim);
+            transient += 1;
+            firstTransient ??= o.reason;
+          }
+        }
+        heartbeat({ done: start + round.length, of: todo.length });
+      }
+
+      await scheduleRemindersForInvitations(deps, { month, invitationIds });
+      if (transient > 0) {
+        throw ApplicationFailure.retryable(`${transient} of ${todo.length} invitations hit a transient SMTP failure (first: ${firstTransient}); they are sent on the next attempt`, 'TransientSmtpFailure');
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// Reads and validates the environment once; every entry point calls loadConfig() at start-up.
+import { envSchema, type Env } from './env-schema';
+
+export { isValidTimeZone } from './env-schema';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface AppConfig {
+  schedule: { monthlyJobDay: number; monthlyJobHour: number; timezone: string };
+  performance: {
+    userBatchSize: number;
+    invitationBatchSize: number;
+    maxConcurrentBatches: number;
+    activityTimeoutMs: number;
+    maxMemoryMb: number;
+    maxJobDurationHours: number;
+  };
+  reminders: { firstAfterDays: number; secondAfterDays: number; localHour: number | undefined; invitationExpiryDays: number };
+  cleanup: { expiredTokenRetentionDays: number; metricsRetentionHours: number };
+  alerts: { errorRateThreshold: number; memoryThreshold: number };
+  temporal: { address: string; namespace: string; taskQueue: string };
+  mongodbUri: string;
+  mail: { smtpUrl: string; from: string; invitationBaseUrl: string };
+  stack: {
+    dataDir: string;
+    toolsDir: string;
+    temporalUiPort: number;
+    mailCatcherWebPort: number;
+    toolPaths: { temporal?: string; temporalTestServer?: string; ferretdb?: string; mongod?: string };
+  };
+  worker: { shutdownGraceSeconds: number };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+function describeValue(raw: unknown): string {
+  return raw === undefined ? '(unset)' : JSON.stringify(raw);
+}
+
+export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(environment)');
+    return `${name}=${describeValue(env[name])} is not allowed: expected ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = parseEnv(env);
+  return {
+    schedule: { monthlyJobDay: e.SCHEDULER_MONTHLY_JOB_DAY, monthlyJobHour: e.SCHEDULER_MONTHLY_JOB_HOUR, timezone: e.SCHEDULER_TIMEZONE },
+    performance: {
+      userBatchSize: e.SCHEDULER_BATCH_SIZE,
+      invitationBatchSize: e.SCHEDULER_INVITATION_BATCH_SIZE,
+      maxConcurrentBatches: e.SCHEDULER_MAX_WORKERS,
+      activityTimeoutMs: e.SCHEDULER_WORKER_TIMEOUT,
+      maxMemoryMb: e.SCHEDULER_MAX_MEMORY_MB,
+      maxJobDurationHours: e.SCHEDULER_MAX_JOB_DURATION_HOURS,
+    },
+    reminders: {
+      firstAfterDays: e.SCHEDULER_FIRST_REMINDER_DAYS,
+      secondAfterDays: e.SCHEDULER_SECOND_REMINDER_DAYS,
+      localHour: e.SCHEDULER_REMINDER_LOCAL_HOUR,
+      invitationExpiryDays: e.SCHEDULER_INVITATION_EXPIRY_DAYS,
+    },
+    cleanup: { expiredTokenRetentionDays: e.SCHEDULER_EXPIRED_TOKEN_RETENTION_DAYS, metricsRetentionHours: e.SCHEDULER_METRICS_RETENTION_HOURS },
+    alerts: { errorRateThreshold: e.SCHEDULER_ERROR_RATE_THRESHOLD, memoryThreshold: e.SCHEDULER_MEMORY_ALERT_THRESHOLD },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    mongodbUri: e.MONGODB_URI,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, invitationBaseUrl: e.INVITATION_BASE_URL },
+    stack: {
+      dataDir: e.METRONOME_DATA_DIR,
+      toolsDir: e.METRONOME_TOOLS_DIR,
+      temporalUiPort: e.TEMPORAL_UI_PORT,
+      mailCatcherWebPort: e.MAIL_CATCHER_WEB_PORT,
+      toolPaths: {
+        temporal: e.TEMPORAL_CLI_PATH,
+        temporalTestServer: e.TEMPORAL_TEST_SERVER_PATH,
+        ferretdb: e.FERRETDB_PATH,
+        mongod: e.MONGOD_PATH,
+      },
+    },
+    worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    logLevel: e.LOG_LEVEL,
+  };
+}

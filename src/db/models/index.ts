@@ -1,0 +1,39 @@
+// Models are registered per connection (never on the global mongoose), so each test or worker can
+// point at its own database. getModels() is cheap to call repeatedly: the result is cached.
+import type { Connection } from 'mongoose';
+import { registerContactModel, type ContactModel } from './contact';
+import { registerInvitationModel, type InvitationModel } from './invitation';
+import { registerDeliveryClaimModel, type DeliveryClaimModel } from './delivery-claim';
+import { registerRunReportModel, type RunReportModel } from './run-report';
+import { registerUserModel, type UserModel } from './user';
+
+export * from './contact';
+export * from './invitation';
+export * from './user';
+export * from './run-report';
+export * from './delivery-claim';
+
+export interface Models {
+  User: UserModel;
+  Contact: ContactModel;
+  Invitation: InvitationModel;
+  RunReport: RunReportModel;
+  DeliveryClaim: DeliveryClaimModel;
+}
+
+const modelsByConnection = new WeakMap<Connection, Models>();
+
+export function getModels(conn: Connection): Models {
+  let models = modelsByConnection.get(conn);
+  if (!models) {
+    models = {
+      User: registerUserModel(conn),
+      Contact: registerContactModel(conn),
+      Invitation: registerInvitationModel(conn),
+      RunReport: registerRunReportModel(conn),
+      DeliveryClaim: registerDeliveryClaimModel(conn),
+    };
+    modelsByConnection.set(conn, models);
+  }
+  return models;
+}

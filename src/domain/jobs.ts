@@ -1,0 +1,22 @@
+// Names shared by the client (Schedules, CLI) and the workflows: one definition, no drift.
+export const MONTHLY_INVITATIONS = {
+  job: 'monthly-invitations',
+  scheduleId: 'monthly-invitations',
+  /** The Schedule starts this thin workflow; it works out the month and runs `cycle-<month>`. */
+  workflowType: 'scheduledInvitationCycleWorkflow',
+} as const;
+
+export const REMINDERS_JOB = 'reminders';
+
+export function cycleWorkflowId(month: string): string {
+  return `cycle-${month}`;
+}
+
+export function cycleChunkWorkflowId(month: string, chunk: number): string {
+  return `cycle-${month}-chunk-${String(chunk).padStart(4, '0')}`;
+}
+
+/** One reminders workflow per owner and month (the granularity is explained in the README). */
+export function remindersWorkflowId(month: string, ownerId: string): string {
+  return `reminders-${month}-${ownerId}`;
+}

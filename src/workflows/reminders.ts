@@ -1,0 +1,94 @@
+// The J+3 / J+7 reminders of one owner's invitations for one month, as durable timers.
+// The cycle's send activities feed it (signal-with-start); a cancel signal ends the reminders
+// of one invitation (the invitee answered or opted out, or an operator asked). Whether a
+// reminder may still go out is decided again by the activity, against the database, when it
+// is due: an answer recorded without a signal is still honoured.
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { REMINDER_TYPES, type ReminderType } from '../domain/reminder-policy';
+import { INVITATIONS_KEY } from '../domain/search-attributes';
+import {
+  cancelRemindersSignal, invitationsSentSignal, remindersStateQuery,
+  type ReminderOutcome, type RemindersState, type TrackedInvitation,
+} from './reminder-signals';
+
+const { sendReminders } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+export interface RemindersInput { month: string; ownerId: string; listInvitationsUpTo: number }
+export type RemindersSummary = Record<ReminderType, Partial<Record<ReminderOutcome, number>>>;
+
+function dueAt(item: TrackedInvitation, type: ReminderType): number {
+  return type === 'first' ? item.firstDueAt : item.secondDueAt;
+}
+
+/** The earliest reminder still to send, if any. */
+function nextDue(items: Iterable<TrackedInvitation>): number | undefined {
+  let next: number | undefined;
+  for (const item of items) {
+    if (item.cancelReason) continue;
+    for (const type of REMINDER_TYPES) {
+      if (item.outcomes[type] === 'pending' && (next === undefined || dueAt(item, type) < next)) next = dueAt(item, type);
+    }
+  }
+  return next;
+}
+
+export async function remindersWorkflow({ month, ownerId, listInvitationsUpTo }: RemindersInput): Promise<RemindersSummary> {
+  const items = new Map<string, TrackedInvitation>();
+  const cancelledEarly = new Map<string, string>();
+  let changed = false;
+
+  setHandler(invitationsSentSignal, (sent) => {
+    for (const s of sent) {
+      if (items.has(s.invitationId)) continue; // a repeated signal (retried activity) changes nothing
+      const cancelReason = cancelledEarly.get(s.invitationId);
+      const outcome: ReminderOutcome = cancelReason ? 'cancelled' : 'pending';
+      items.set(s.invitationId, { ...s, outcomes: { first: outcome, second: outcome }, ...(cancelReason ? { cancelReason } : {}) });
+    }
+    if (items.size <= listInvitationsUpTo) upsertSearchAttributes([{ key: INVITATIONS_KEY, value: [...items.keys()] }]);
+    changed = true;
+  });
+  setHandler(cancelRemindersSignal, ({ invitationId, reason }) => {
+    const item = items.get(invitationId);
+    if (!item) {
+      cancelledEarly.set(invitationId, reason);
+      return;
+    }
+    item.cancelReason ??= reason;
+    for (const type of REMINDER_TYPES) if (item.outcomes[type] === 'pending') item.outcomes[type] = 'cancelled';
+    changed = true;
+  });
+  setHandler(remindersStateQuery, (): RemindersState => ({ month, ownerId, invitations: [...items.values()] }));
+
+  await condition(() => items.size > 0);
+  for (;;) {
+    const next = nextDue(items.values());
+    if (next === undefined) break;
+    const wait = next - Date.now();
+    if (wait > 0) {
+      changed = false;
+      await condition(() => changed, wait);
+      continue;
+    }
+    for (const type of REMINDER_TYPES) {
+      const due = [...items.values()].filter((i) => !i.cancelReason && i.outcomes[type] === 'pending' && dueAt(i, type) <= Date.now());
+      if (due.length === 0) continue;
+      const outcomes = await sendReminders({ month, type, invitationIds: due.map((i) => i.invitationId) });
+      for (const item of due) {
+        // A cancel that arrived while the activity ran wins if the activity did not send.
+        const outcome = outcomes[item.invitationId] ?? 'failed';
+        if (item.outcomes[type] === 'pending' || outcome === 'sent') item.outcomes[type] = outcome;
+      }
+    }
+  }
+
+  const summary: RemindersSummary = { first: {}, second: {} };
+  for (const item of items.values()) {
+    for (const type of REMINDER_TYPES) summary[type][item.outcomes[type]] = (summary[type][item.outcomes[type]] ?? 0) + 1;
+  }
+  return summary;
+}

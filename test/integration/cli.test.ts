@@ -1,0 +1,60 @@
+// The command line as a user runs it: a real process, real exit codes and messages.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureLocalStack } from '../helpers/local-stack';
+
+const BIN = join(__dirname, '..', '..', '..', 'bin', 'metronome.js');
+
+function metronome(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('metronome CLI', () => {
+  before(async () => {
+    await ensureLocalStack();
+  });
+
+  it('refuses a bad configuration value at start-up, naming the variable, value and what is allowed', () => {
+    const run = metronome(['stack', 'status'], { SCHEDULER_MONTHLY_JOB_DAY: '31', SCHEDULER_TIMEZONE: 'Europe/Pariss' });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /SCHEDULER_MONTHLY_JOB_DAY="31" is not allowed: expected a whole number from 1 to 28/);
+    assert.match(run.stderr, /SCHEDULER_TIMEZONE="Europe\/Pariss" is not allowed: expected an IANA time zone/);
+    assert.doesNotMatch(run.stderr, /at .*\.js:\d+/, 'no stack trace');
+  });
+
+  it('stack status lists each part with address, pid and health', () => {
+    const run = metronome(['stack', 'status', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const parts = JSON.parse(run.stdout) as { name: string; address: string; healthy: boolean; pid?: number }[];
+    assert.deepEqual(parts.map((p) => p.name), ['temporal', 'mongodb', 'smtp']);
+    for (const part of parts) assert.equal(part.healthy, true, `${part.name} should be healthy`);
+    assert.equal(parts[0]!.address, '127.0.0.1:7233');
+  });
+
+  it('stack up is harmless to repeat', () => {
+    const before = JSON.parse(metronome(['stack', 'status', '--json']).stdout) as { pid?: number }[];
+    const run = metronome(['stack', 'up', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const after = JSON.parse(run.stdout) as { pid?: number }[];
+    assert.deepEqual(after.map((p) => p.pid), before.map((p) => p.pid), 'no part was started again');
+  });
+
+  it('stack status reports a configured server that is down, and exits 1', () => {
+    const run = metronome(['stack', 'status', '--json'], { MONGODB_URI: 'mongodb://127.0.0.1:1/metronome' });
+    assert.equal(run.code, 1);
+    const parts = JSON.parse(run.stdout) as { name: string; healthy: boolean; ownership: string }[];
+    const mongo = parts.find((p) => p.name === 'mongodb')!;
+    assert.equal(mongo.healthy, false);
+    assert.equal(mongo.ownership, 'not running');
+  });
+
+  it('answers an unknown command or a bad flag with usage and a non-zero exit', () => {
+    assert.notEqual(metronome(['frobnicate']).code, 0);
+    const run = metronome(['smoke', '--to', 'not-an-address']);
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /--to.*expected an e-mail address, got "not-an-address"/);
+  });
+});
