@@ -31,6 +31,8 @@ export interface AppConfig {
     toolsDir: string;
     temporalUiPort: number;
     mailCatcherWebPort: number;
+    /** Which MongoDB-protocol server `stack up` starts: auto = mongod, else mongo-java-server, else FerretDB. */
+    mongoServer: Env['METRONOME_MONGO_SERVER'];
     toolPaths: { temporal?: string; temporalTestServer?: string; ferretdb?: string; mongod?: string };
   };
   worker: { shutdownGraceSeconds: number };
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       toolsDir: e.METRONOME_TOOLS_DIR,
       temporalUiPort: e.TEMPORAL_UI_PORT,
       mailCatcherWebPort: e.MAIL_CATCHER_WEB_PORT,
+      mongoServer: e.METRONOME_MONGO_SERVER,
       toolPaths: {
         temporal: e.TEMPORAL_CLI_PATH,
         temporalTestServer: e.TEMPORAL_TEST_SERVER_PATH,

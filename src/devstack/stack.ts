@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AppConfig } from '../config';
 import { probeHttp, probeMongo, probeSmtp, probeTemporal, type ProbeResult } from './probes';
-import { ferretDb, mongod, temporalCli } from './tools';
+import { ferretDb, mongod, mongoJavaServer, temporalCli } from './tools';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
 export type PartName = 'temporal' | 'mongodb' | 'smtp';
@@ -36,7 +36,7 @@ interface PartPlan {
   startTimeoutMs: number;
 }
 
-interface RecordedProcess { pid: number; command: string; args: string[]; label: string; startedAt: string; logFile: string }
+interface RecordedProcess { pid: number; address: string; command: string; args: string[]; label: string; startedAt: string; logFile: string }
 interface StackState { parts: Partial<Record<PartName, RecordedProcess>> }
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
@@ -99,10 +99,21 @@ function planParts(config: AppConfig, options: StackOptions): PartPlan[] {
       probe: () => probeMongo(config.mongodbUri),
       startTimeoutMs: 60_000,
       async spawnSpec() {
-        const mongodPath = mongod(toolOptions(config.stack.toolPaths.mongod));
+        const choice = config.stack.mongoServer;
+        const mongodPath = choice === 'auto' || choice === 'mongod' ? mongod(toolOptions(config.stack.toolPaths.mongod)) : undefined;
         if (mongodPath) {
           mkdirSync(join(dataDir, 'mongod'), { recursive: true });
           return { command: mongodPath, label: 'mongod', args: ['--bind_ip', '127.0.0.1', '--port', String(mongoPort), '--dbpath', join(dataDir, 'mongod')] };
+        }
+        if (choice === 'mongod') throw new Error('METRONOME_MONGO_SERVER=mongod but no mongod was found (set MONGOD_PATH or put it on PATH)');
+        if (choice === 'auto' || choice === 'mongo-java-server') {
+          try {
+            const server = await mongoJavaServer(toolOptions(undefined));
+            return { command: server.java, label: 'mongo-java-server (in memory)', args: [...server.args, '127.0.0.1', String(mongoPort)] };
+          } catch (error) {
+            if (choice === 'mongo-java-server') throw error;
+            options.log?.(`mongo-java-server unavailable, falling back to FerretDB: ${(error as Error).message.split('\n')[0]}`);
+          }
         }
         mkdirSync(join(dataDir, 'ferretdb', 'sqlite'), { recursive: true });
         return {
@@ -189,14 +200,14 @@ function tailOfLog(file: string): string {
   }
 }
 
-function startProcess(spec: SpawnSpec, logFile: string): RecordedProcess {
+function startProcess(spec: SpawnSpec, address: string, logFile: string): RecordedProcess {
   const fd = openSync(logFile, 'a');
   // Detached with its own process group, so it outlives this command and `down` can stop it.
   const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', fd, fd], cwd: PROJECT_ROOT });
   closeSync(fd);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${spec.label} (${spec.command})`);
-  return { pid: child.pid, command: spec.command, args: spec.args, label: spec.label, startedAt: new Date().toISOString(), logFile };
+  return { pid: child.pid, address, command: spec.command, args: spec.args, label: spec.label, startedAt: new Date().toISOString(), logFile };
 }
 
 /** Serialises concurrent `stack up`/`down` (parallel test files, a user's second terminal). */
@@ -229,7 +240,8 @@ async function withLock<T>(config: AppConfig, work: () => Promise<T>): Promise<T
 }
 
 function statusOf(plan: PartPlan, recorded: RecordedProcess | undefined, probe: ProbeResult): PartStatus {
-  const ours = isOurProcess(recorded);
+  // Ours only if it serves the address configured now (the configuration may point elsewhere).
+  const ours = isOurProcess(recorded) && recorded?.address === plan.address;
   return {
     name: plan.name,
     address: plan.address,
@@ -248,7 +260,7 @@ export async function stackUp(config: AppConfig, options: StackOptions = {}): Pr
     mkdirSync(logsDir, { recursive: true });
     const results = await Promise.all(planParts(config, options).map(async (plan) => {
       let recorded = state.parts[plan.name];
-      if (!isOurProcess(recorded)) recorded = undefined;
+      if (!isOurProcess(recorded) || recorded?.address !== plan.address) recorded = undefined;
       const first = await plan.probe();
       if (first.healthy || recorded) {
         return statusOf(plan, recorded, first.healthy ? first : await waitUntilHealthy(plan, recorded));
@@ -258,7 +270,7 @@ export async function stackUp(config: AppConfig, options: StackOptions = {}): Pr
       }
       const spec = await plan.spawnSpec();
       options.log?.(`starting ${spec.label} on ${plan.address}…`);
-      recorded = startProcess(spec, join(logsDir, `${plan.name}.log`));
+      recorded = startProcess(spec, plan.address, join(logsDir, `${plan.name}.log`));
       state.parts[plan.name] = recorded;
       writeState(config, state);
       return statusOf(plan, recorded, await waitUntilHealthy(plan, recorded));

