@@ -28,7 +28,9 @@ if (major < 20 || (major === 20 && minor < 19)) {
 const installed = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  const ms = run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], 'npm ci');
+  // `npm install` installs the versions of package-lock.json. Not `npm ci`: npm 11 writes locks
+  // without other platforms' optional packages (@swc/core-*) and its own `ci` then refuses them.
+  const ms = run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], 'npm install');
   console.log(`bootstrap: dependencies installed in ${(ms / 1000).toFixed(1)} s`);
 }
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], 'TypeScript build');

@@ -8,3 +8,8 @@ export async function connectTemporal(config: AppConfig): Promise<TemporalHandle
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return { client, close: () => connection.close() };
 }
+
+/** Where an operator sees a workflow in the Temporal Web UI of the local stack. */
+export function workflowUrl(config: AppConfig, workflowId: string): string {
+  return `http://127.0.0.1:${config.stack.temporalUiPort}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

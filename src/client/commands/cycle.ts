@@ -1,11 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../../config';
 import { closeDatabase, connectDatabase } from '../../db/connection';
 import { assertMonth, monthOf } from '../../domain/month';
-import { countMonth, cycleStatus, startCycle } from '../cycle';
+import { cycleStatus, startCycle } from '../cycle';
+import { describeStats, waitForCycle } from '../cycle-progress';
 import { printJson } from '../output';
-import { connectTemporal } from '../temporal';
+import { connectTemporal, workflowUrl } from '../temporal';
 
 export function parseMonth(value: string): string {
   try {
@@ -31,34 +31,17 @@ export function registerCycleCommand(program: Command): void {
       const temporal = await connectTemporal(config);
       try {
         const started = await startCycle(temporal.client, config, month);
-        if (!options.json) say(`cycle ${started.workflowId} ${started.alreadyRunning ? 'is already running' : 'started'} — http://127.0.0.1:${config.stack.temporalUiPort}/namespaces/${config.temporal.namespace}/workflows/${started.workflowId}`);
+        if (!options.json) say(`cycle ${started.workflowId} ${started.alreadyRunning ? 'is already running' : 'started'} — ${workflowUrl(config, started.workflowId)}`);
         if (!options.wait) {
           if (options.json) printJson({ workflowId: started.workflowId, alreadyRunning: started.alreadyRunning });
           return;
         }
         const db = await connectDatabase(config.mongodbUri, { appName: 'metronome-cli' });
-        const bar = options.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: 'sending {bar} {value}/{total} invitations | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
-        let watching = true;
-        const watch = (async () => {
-          bar?.start(1, 0);
-          while (watching) {
-            const counts = await countMonth(db, month).catch(() => undefined);
-            if (counts && bar) {
-              bar.setTotal(Math.max(1, counts.total));
-              bar.update(counts.handled);
-            }
-            await new Promise((r) => setTimeout(r, 1000));
-          }
-        })();
         try {
-          const stats = await started.handle.result();
-          watching = false;
-          await watch;
-          bar?.stop();
+          const stats = await waitForCycle(started.handle, db, month, !options.json && Boolean(process.stderr.isTTY));
           if (options.json) printJson(stats);
-          else say(`done: ${stats.users} users, ${stats.invitationsCreated} invitations created, ${stats.sent} sent, ${stats.skipped} skipped, ${stats.failed} failed, ${stats.unconfirmed} unconfirmed in ${(stats.durationMs / 1000).toFixed(1)} s`);
+          else say(`done: ${describeStats(stats)}`);
         } finally {
-          watching = false;
           await closeDatabase(db);
         }
       } finally {

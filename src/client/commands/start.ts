@@ -1,13 +1,18 @@
 // `npm start`: the main job on the embedded local stack, in one process (the single-process
-// deployment pattern): stack up, demo data when the database is empty, a worker, the first run.
+// deployment pattern): stack up, demo data when the database is empty, a worker, the Schedules,
+// and one cycle of the current month with its progress; then it keeps serving the reminders.
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config';
 import { stackUp } from '../../devstack/stack';
 import { connectDatabase, closeDatabase, ensureIndexes } from '../../db/connection';
+import { monthOf } from '../../domain/month';
 import { isDatabaseEmpty, seedDemoData } from '../../seed/demo-data';
 import { createLogger } from '../../observability/logger';
 import { startWorker } from '../../workers/worker';
-import { runSmokeWorkflow } from '../smoke';
+import { startCycle } from '../cycle';
+import { describeStats, waitForCycle } from '../cycle-progress';
+import { applySchedules, desiredSchedules } from '../schedules';
+import { connectTemporal, workflowUrl } from '../temporal';
 import { UserError } from '../output';
 
 function wholeNumber(flag: string, min: number, max: number) {
@@ -18,44 +23,51 @@ function wholeNumber(flag: string, min: number, max: number) {
   };
 }
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
+const say = (line: string) => process.stdout.write(`metronome: ${line}\n`);
 
 export function registerStartCommand(program: Command): void {
   program.command('start')
-    .description('run Metronome on the local stack: stack up, demo data if empty, a worker, the first run; Ctrl-C stops the worker')
-    .option('--users <n>', 'demo users to seed when the database is empty', wholeNumber('--users', 1, 1_000_000), 200)
+    .description('run Metronome on the local stack: stack up, demo data if empty, a worker, the Schedules and one cycle of this month; Ctrl-C stops the worker')
+    .option('--users <n>', 'demo users to seed when the database is empty', wholeNumber('--users', 1, 1_000_000), 500)
     .option('--contacts <n>', 'demo contacts per user', wholeNumber('--contacts', 0, 1000), 20)
-    .option('--once', 'stop after the first run instead of serving until Ctrl-C')
+    .option('--once', 'stop after the cycle instead of serving reminders until Ctrl-C')
     .action(async (options: { users: number; contacts: number; once?: boolean }) => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
-      say('metronome: starting the local stack…');
+      say('starting the local stack…');
       const parts = await stackUp(config, { log: say });
       const down = parts.filter((p) => !p.healthy);
       if (down.length) throw new UserError(`the local stack is not healthy: ${down.map((p) => `${p.name}: ${p.detail}`).join('; ')}`);
+      for (const part of parts) for (const [label, url] of Object.entries(part.links)) say(`${label}: ${url}`);
 
       const db = await connectDatabase(config.mongodbUri, { appName: 'metronome-start' });
+      const temporal = await connectTemporal(config);
+      const running = await startWorker(config, logger);
       try {
         await ensureIndexes(db);
         if (await isDatabaseEmpty(db)) {
-          say(`metronome: empty database, seeding ${options.users} users × ${options.contacts} contacts…`);
+          say(`empty database: seeding ${options.users} users × ${options.contacts} contacts…`);
           const seeded = await seedDemoData(db, { users: options.users, contactsPerUser: options.contacts });
-          say(`metronome: seeded ${seeded.users} users and ${seeded.contacts} contacts in ${(seeded.durationMs / 1000).toFixed(1)} s`);
+          say(`seeded ${seeded.users} users and ${seeded.contacts} contacts in ${(seeded.durationMs / 1000).toFixed(1)} s`);
         }
+        say(`worker serving task queue "${config.temporal.taskQueue}"`);
+        for (const applied of await applySchedules(temporal.client, desiredSchedules(config))) say(`schedule ${applied.scheduleId}: ${applied.action}`);
+
+        const month = monthOf(new Date(), config.schedule.timezone);
+        const started = await startCycle(temporal.client, config, month);
+        say(`cycle of ${month} ${started.alreadyRunning ? 'already running' : 'started'}: ${workflowUrl(config, started.workflowId)}`);
+        const stats = await waitForCycle(started.handle, db, month, Boolean(process.stderr.isTTY));
+        say(`cycle of ${month} done: ${describeStats(stats)}`);
+        say(`reminders follow after ${config.reminders.firstAfterDays} and ${config.reminders.secondAfterDays} days (SCHEDULER_FIRST_REMINDER_DAYS / SCHEDULER_SECOND_REMINDER_DAYS)`);
+      } catch (error) {
+        await running.shutdown();
+        throw error;
       } finally {
+        await temporal.close();
         await closeDatabase(db);
       }
-
-      const running = await startWorker(config, logger);
-      say(`metronome: worker serving task queue "${config.temporal.taskQueue}"`);
-      const smoke = await runSmokeWorkflow(config);
-      say(`metronome: first workflow ${smoke.workflowId} completed (${smoke.users} users, mail sent)`);
-      for (const part of parts) for (const [label, url] of Object.entries(part.links)) say(`  ${label}: ${url}`);
-      if (options.once) {
-        await running.shutdown();
-        return;
-      }
-      say('metronome: running — press Ctrl-C to stop the worker (`metronome stack down` stops the stack)');
+      if (options.once) return running.shutdown();
+      say('running — Ctrl-C stops the worker (`node bin/metronome.js stack down` stops the stack)');
       await running.done;
     });
 }
