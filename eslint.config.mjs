@@ -37,6 +37,11 @@ export default tseslint.config(
   {
     files: ['scripts/**/*.mjs', 'bin/**/*.js', 'eslint.config.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', URL: 'readonly' },
+    },
+    // bin/ is the CommonJS entry point npm links; require() is how it loads the build.
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
