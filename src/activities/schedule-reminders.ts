@@ -14,12 +14,12 @@ const MAX_LISTED_INVITATIONS = 60;
 
 export async function scheduleRemindersForInvitations(deps: ActivityDeps, input: { month: string; invitationIds: string[] }): Promise<number> {
   const { Invitation, User } = getModels(deps.db);
-  const docs = await Invitation.collection
-    .find(
-      { _id: { $in: input.invitationIds.map((id) => new Types.ObjectId(id)) }, status: { $in: [...REMINDABLE_STATUSES] }, remindersCancelledAt: { $exists: false } },
-      { projection: { _id: 1, ownerId: 1, 'tracking.sentAt': 1 } },
-    )
-    .toArray();
+  // Looked up by _id only (served by the primary index everywhere), filtered here.
+  const remindable: readonly string[] = REMINDABLE_STATUSES;
+  const docs = (await Invitation.collection
+    .find({ _id: { $in: input.invitationIds.map((id) => new Types.ObjectId(id)) } }, { projection: { _id: 1, ownerId: 1, status: 1, remindersCancelledAt: 1, 'tracking.sentAt': 1 } })
+    .toArray())
+    .filter((d) => remindable.includes(String(d.status)) && !d.remindersCancelledAt);
   if (docs.length === 0) return 0;
 
   const byOwner = new Map<string, { _id: Types.ObjectId; sentAt: Date }[]>();

@@ -44,7 +44,9 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
   }
 
   function recordOperation(outcome: Outcome, runKey: string, now: Date): mongoose.mongo.AnyBulkWriteOperation {
-    const filter = { _id: outcome.id, status: 'created' };
+    // By _id alone: the claim already makes this attempt the only writer, and an exact _id match
+    // is the one filter every MongoDB-protocol server answers from its primary index.
+    const filter = { _id: outcome.id };
     if (outcome.status === 'sent') {
       return { updateOne: { filter, update: { $set: { status: 'sent', 'tracking.sentAt': now, 'tracking.messageId': outcome.messageId, 'tracking.runKey': runKey, updatedAt: now }, $inc: { 'tracking.attempts': 1 } } } };
     }

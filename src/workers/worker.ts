@@ -32,6 +32,10 @@ export async function startWorker(config: AppConfig, logger: Logger, overrides: 
     ...workflowSource(),
     activities: createActivities({ db, mailer, config, logger, temporal: temporal.client }),
     maxConcurrentActivityTaskExecutions: config.performance.maxConcurrentBatches * 2,
+    // The SDK sizes its workflow cache from the machine's memory (thousands here); a cycle opens
+    // one reminders workflow per owner, and caching them all cost 1.2 GB at 100,000 invitations.
+    // Evicted workflows are replayed when their timer fires, days later, at little cost.
+    maxCachedWorkflows: Math.max(20, Math.floor(config.performance.maxMemoryMb / 8)),
     // The default grace time is 0: a deploy would abandon in-flight activities to their timeouts.
     shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
   });
