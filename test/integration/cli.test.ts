@@ -57,4 +57,25 @@ describe('metronome CLI', () => {
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /--to.*expected an e-mail address, got "not-an-address"/);
   });
+
+  it('refuses a malformed month, status or empty token, naming the flag', () => {
+    const month = metronome(['cycle', 'run', '--month', '2026-13']);
+    assert.notEqual(month.code, 0);
+    assert.match(month.stderr, /--month.*month must look like YYYY-MM \(e\.g\. 2026-12\), got "2026-13"/);
+    const status = metronome(['invitations', 'mark', '--token', 'abc', '--status', 'clicked']);
+    assert.notEqual(status.code, 0);
+    assert.match(status.stderr, /--status.*expected one of opened, started, submitted, opted-out, got "clicked"/);
+    const token = metronome(['reminders', 'cancel', '--invitation', ' ']);
+    assert.notEqual(token.code, 0);
+    assert.match(token.stderr, /--invitation must not be empty/);
+  });
+
+  it('answers an unknown invitation with a clear message and exit code 1, never a crash', () => {
+    const mark = metronome(['invitations', 'mark', '--token', 'no-such-token', '--status', 'opened'], { MONGODB_URI: `mongodb://127.0.0.1:27017/metronome_test_cli_${Date.now()}` });
+    assert.equal(mark.code, 1, mark.stderr);
+    assert.match(mark.stderr, /^error: no invitation has this token/m);
+    const cancel = metronome(['reminders', 'cancel', '--invitation', '0123456789abcdef01234567'], { MONGODB_URI: `mongodb://127.0.0.1:27017/metronome_test_cli_${Date.now()}` });
+    assert.equal(cancel.code, 1, cancel.stderr);
+    assert.match(cancel.stderr, /^error: no invitation has the id or token "0123456789abcdef01234567"/m);
+  });
 });
