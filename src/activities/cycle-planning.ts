@@ -1,5 +1,5 @@
-// The invitation cycle's database work before and after sending: split the active users into
-// chunks, create the month's invitations page by page, plan the send batches, count results.
+// The invitation cycle's database work around the sending: split the active users into chunks,
+// create the month's invitations page by page, count what a run did.
 // Every write is keyed so a retried activity changes nothing twice: the unique index on
 // (ownerId, contactId, month) turns a repeated insert into a duplicate-key no-op.
 import { Types } from 'mongoose';
@@ -17,7 +17,8 @@ export function ownerFilter(range: UserRange): { $gt?: Types.ObjectId; $lte: Typ
   return filter;
 }
 
-function isDuplicateKeyError(error: unknown): error is { writeErrors?: { code?: number; err?: { code?: number } }[]; insertedCount?: number; result?: { insertedCount?: number } } {
+/** Counted from writeErrors: some servers (mongo-java-server) report insertedCount wrongly. */
+function isDuplicateKeyError(error: unknown): error is { writeErrors?: { code?: number; err?: { code?: number } }[] } {
   return typeof error === 'object' && error !== null && (error as { code?: number }).code === 11000;
 }
 
