@@ -60,7 +60,7 @@ async function signalCancel(temporal: Client, doc: InvitationDoc, reason: string
 
 export interface MarkResult { invitationId: string; status: string; changed: boolean; remindersCancelled: boolean; signalled: boolean }
 
-export async function markInvitation({ db, temporal }: Deps, token: string, status: ResponseStatus): Promise<MarkResult> {
+export async function markInvitation({ db, temporal }: Deps, token: string, status: ResponseStatus, racesLeft = 3): Promise<MarkResult> {
   const { Invitation, Contact } = getModels(db);
   const doc = await Invitation.findOne({ token }).lean<InvitationDoc>();
   if (!doc) throw new InvitationActionError('unknown-invitation', 'no invitation has this token');
@@ -74,7 +74,10 @@ export async function markInvitation({ db, temporal }: Deps, token: string, stat
   if (ends) Object.assign(set, { remindersCancelledAt: now, remindersCancelReason: status });
   // Conditional on the status we read: two answers racing cannot both win.
   const update = await Invitation.collection.updateOne({ _id: doc._id, status: doc.status }, { $set: set });
-  if (update.matchedCount === 0) return markInvitation({ db, temporal }, token, status);
+  if (update.matchedCount === 0) {
+    if (racesLeft === 0) throw new Error(`invitation ${String(doc._id)} keeps changing under this update; try again`);
+    return markInvitation({ db, temporal }, token, status, racesLeft - 1);
+  }
   if (status === 'opted-out') await Contact.collection.updateOne({ _id: doc.contactId }, { $set: { optedOut: true, optedOutAt: now } });
   if (status === 'submitted') await Contact.collection.updateOne({ _id: doc.contactId }, { $set: { 'tracking.lastRespondedAt': now } });
   const signalled = ends ? await signalCancel(temporal, doc, status) : false;
