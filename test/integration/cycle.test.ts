@@ -43,8 +43,9 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
 
   before(async () => {
     await ensureLocalStack();
-    // Reminders after ~26 s and ~35 s, so this test watches real ones go out.
-    config = isolatedConfig('cycle', { SCHEDULER_FIRST_REMINDER_DAYS: '0.0003', SCHEDULER_SECOND_REMINDER_DAYS: '0.0004', SCHEDULER_INVITATION_BATCH_SIZE: '50' });
+    // Reminders ~52 s and ~69 s after sending, so this test watches real ones go out; far enough
+    // out that the cancel below always comes first, even on a slow machine.
+    config = isolatedConfig('cycle', { SCHEDULER_FIRST_REMINDER_DAYS: '0.0006', SCHEDULER_SECOND_REMINDER_DAYS: '0.0008', SCHEDULER_INVITATION_BATCH_SIZE: '50' });
     db = await connectDatabase(config.mongodbUri);
     await ensureIndexes(db);
     await seedDemoData(db, { users: 200, contactsPerUser: 10, emailDomain: domain, randomSeed: 7 });
@@ -114,7 +115,7 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
     await assert.rejects(cancelReminders(deps, String(new Types.ObjectId())), (e: unknown) => e instanceof InvitationActionError && e.problem === 'unknown-invitation');
 
     const expected = remindable - 2;
-    const second = await waitFor('every second reminder', () => mailSummary(config, { to: `@${domain}`, kind: 'reminder-2' }), (s) => s.total >= expected);
+    const second = await waitFor('every second reminder', () => mailSummary(config, { to: `@${domain}`, kind: 'reminder-2' }), (s) => s.total >= expected, 180_000);
     const first = await mailSummary(config, { to: `@${domain}`, kind: 'reminder-1' });
     assert.equal(first.total, expected);
     assert.equal(second.total, expected);
