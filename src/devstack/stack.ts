@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AppConfig } from '../config';
 import { probeHttp, probeMongo, probeSmtp, probeTemporal, type ProbeResult } from './probes';
-import { ferretDb, mongod, mongoJavaServer, temporalCli } from './tools';
+import { mongoServerTool, temporalCli } from './tools';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
 export type PartName = 'temporal' | 'mongodb' | 'smtp';
@@ -99,32 +99,25 @@ function planParts(config: AppConfig, options: StackOptions): PartPlan[] {
       probe: () => probeMongo(config.mongodbUri),
       startTimeoutMs: 60_000,
       async spawnSpec() {
-        const choice = config.stack.mongoServer;
-        const mongodPath = choice === 'auto' || choice === 'mongod' ? mongod(toolOptions(config.stack.toolPaths.mongod)) : undefined;
-        if (mongodPath) {
-          mkdirSync(join(dataDir, 'mongod'), { recursive: true });
-          return { command: mongodPath, label: 'mongod', args: ['--bind_ip', '127.0.0.1', '--port', String(mongoPort), '--dbpath', join(dataDir, 'mongod')] };
-        }
-        if (choice === 'mongod') throw new Error('METRONOME_MONGO_SERVER=mongod but no mongod was found (set MONGOD_PATH or put it on PATH)');
-        if (choice === 'auto' || choice === 'mongo-java-server') {
-          try {
-            const server = await mongoJavaServer(toolOptions(undefined));
+        const server = await mongoServerTool(config.stack.mongoServer, config.stack.toolPaths, { toolsDir, log: options.log });
+        switch (server.kind) {
+          case 'mongod':
+            mkdirSync(join(dataDir, 'mongod'), { recursive: true });
+            return { command: server.path, label: 'mongod', args: ['--bind_ip', '127.0.0.1', '--port', String(mongoPort), '--dbpath', join(dataDir, 'mongod')] };
+          case 'mongo-java-server':
             return { command: server.java, label: 'mongo-java-server (in memory)', args: [...server.args, '127.0.0.1', String(mongoPort)] };
-          } catch (error) {
-            if (choice === 'mongo-java-server') throw error;
-            options.log?.(`mongo-java-server unavailable, falling back to FerretDB: ${(error as Error).message.split('\n')[0]}`);
-          }
+          case 'ferretdb':
+            mkdirSync(join(dataDir, 'ferretdb', 'sqlite'), { recursive: true });
+            return {
+              command: server.path,
+              label: 'FerretDB (SQLite backend)',
+              args: [
+                '--handler=sqlite', `--sqlite-url=file:${join(dataDir, 'ferretdb', 'sqlite')}/`,
+                `--listen-addr=127.0.0.1:${mongoPort}`, '--debug-addr=-',
+                `--state-dir=${join(dataDir, 'ferretdb')}`, '--telemetry=disable', '--log-level=warn',
+              ],
+            };
         }
-        mkdirSync(join(dataDir, 'ferretdb', 'sqlite'), { recursive: true });
-        return {
-          command: await ferretDb(toolOptions(config.stack.toolPaths.ferretdb)),
-          label: 'FerretDB (SQLite backend)',
-          args: [
-            '--handler=sqlite', `--sqlite-url=file:${join(dataDir, 'ferretdb', 'sqlite')}/`,
-            `--listen-addr=127.0.0.1:${mongoPort}`, '--debug-addr=-',
-            `--state-dir=${join(dataDir, 'ferretdb')}`, '--telemetry=disable', '--log-level=warn',
-          ],
-        };
       },
     },
     {
@@ -239,9 +232,13 @@ async function withLock<T>(config: AppConfig, work: () => Promise<T>): Promise<T
   }
 }
 
+/** Ours only if alive and serving the address configured now (the configuration may point elsewhere). */
+function servesPlan(recorded: RecordedProcess | undefined, plan: PartPlan): recorded is RecordedProcess {
+  return isOurProcess(recorded) && recorded?.address === plan.address;
+}
+
 function statusOf(plan: PartPlan, recorded: RecordedProcess | undefined, probe: ProbeResult): PartStatus {
-  // Ours only if it serves the address configured now (the configuration may point elsewhere).
-  const ours = isOurProcess(recorded) && recorded?.address === plan.address;
+  const ours = servesPlan(recorded, plan);
   return {
     name: plan.name,
     address: plan.address,
@@ -260,7 +257,7 @@ export async function stackUp(config: AppConfig, options: StackOptions = {}): Pr
     mkdirSync(logsDir, { recursive: true });
     const results = await Promise.all(planParts(config, options).map(async (plan) => {
       let recorded = state.parts[plan.name];
-      if (!isOurProcess(recorded) || recorded?.address !== plan.address) recorded = undefined;
+      if (!servesPlan(recorded, plan)) recorded = undefined;
       const first = await plan.probe();
       if (first.healthy || recorded) {
         return statusOf(plan, recorded, first.healthy ? first : await waitUntilHealthy(plan, recorded));

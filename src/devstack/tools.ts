@@ -330,3 +330,30 @@ export async function mongoJavaServer(options: ToolOptions): Promise<JavaServer>
   writeFileSync(marker, stamp);
   return { java, args };
 }
+
+export type MongoServerChoice = 'auto' | 'mongod' | 'mongo-java-server' | 'ferretdb';
+export type MongoServerTool =
+  | { kind: 'mongod'; path: string }
+  | { kind: 'mongo-java-server'; java: string; args: string[] }
+  | { kind: 'ferretdb'; path: string };
+
+/**
+ * The MongoDB-protocol server the local stack runs: mongod when installed, else mongo-java-server
+ * when Java is, else FerretDB — or the one METRONOME_MONGO_SERVER forces.
+ */
+export async function mongoServerTool(choice: MongoServerChoice, paths: { mongod?: string | undefined; ferretdb?: string | undefined }, options: Omit<ToolOptions, 'explicitPath'>): Promise<MongoServerTool> {
+  if (choice === 'auto' || choice === 'mongod') {
+    const path = mongod({ ...options, explicitPath: paths.mongod });
+    if (path) return { kind: 'mongod', path };
+    if (choice === 'mongod') throw new Error('METRONOME_MONGO_SERVER=mongod but no mongod was found (set MONGOD_PATH or put it on PATH)');
+  }
+  if (choice === 'auto' || choice === 'mongo-java-server') {
+    try {
+      return { kind: 'mongo-java-server', ...(await mongoJavaServer(options)) };
+    } catch (error) {
+      if (choice === 'mongo-java-server') throw error;
+      options.log?.(`mongo-java-server unavailable, falling back to FerretDB: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  return { kind: 'ferretdb', path: await ferretDb({ ...options, explicitPath: paths.ferretdb }) };
+}

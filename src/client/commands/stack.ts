@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { projectPath, stackDown, stackStatus, stackUp, type PartStatus } from '../../devstack/stack';
-import { ferretDb, mongod, mongoJavaServer, temporalCli, temporalTestServer, TOOL_VERSIONS } from '../../devstack/tools';
+import { mongoServerTool, temporalCli, temporalTestServer, TOOL_VERSIONS, type MongoServerTool } from '../../devstack/tools';
 import { printJson, printTable, UserError } from '../output';
 
 function showParts(parts: PartStatus[], json: boolean): void {
@@ -18,21 +18,12 @@ function showParts(parts: PartStatus[], json: boolean): void {
   if (links.length) process.stdout.write(`\n${links.join('\n')}\n`);
 }
 
-type ToolOpts = (explicitPath: string | undefined) => { toolsDir: string; explicitPath: string | undefined; log: (line: string) => void };
-
-/** The MongoDB-protocol server `stack up` would start, obtained now (same order as stack up). */
-async function mongoTool(choice: string, opts: ToolOpts, paths: { mongod?: string; ferretdb?: string }): Promise<{ pinned: string; path: string }> {
-  const mongodPath = choice === 'auto' || choice === 'mongod' ? mongod(opts(paths.mongod)) : undefined;
-  if (mongodPath) return { pinned: 'mongod (yours)', path: mongodPath };
-  if (choice !== 'ferretdb') {
-    try {
-      const server = await mongoJavaServer(opts(undefined));
-      return { pinned: `mongo-java-server ${TOOL_VERSIONS.mongoJavaServer}`, path: `${server.java} ${server.args.join(' ')}` };
-    } catch (error) {
-      if (choice === 'mongo-java-server') throw error;
-    }
+function describeMongoTool(server: MongoServerTool): { pinned: string; path: string } {
+  switch (server.kind) {
+    case 'mongod': return { pinned: 'mongod (yours)', path: server.path };
+    case 'mongo-java-server': return { pinned: `mongo-java-server ${TOOL_VERSIONS.mongoJavaServer}`, path: `${server.java} ${server.args.join(' ')}` };
+    case 'ferretdb': return { pinned: `FerretDB ${TOOL_VERSIONS.ferretdb}`, path: server.path };
   }
-  return { pinned: `FerretDB ${TOOL_VERSIONS.ferretdb}`, path: await ferretDb(opts(paths.ferretdb)) };
 }
 
 export function registerStackCommand(program: Command): void {
@@ -76,7 +67,7 @@ export function registerStackCommand(program: Command): void {
       const tools = {
         temporal: { pinned: TOOL_VERSIONS.temporalCli, path: await temporalCli(opts(config.stack.toolPaths.temporal)) },
         'temporal-test-server': { pinned: TOOL_VERSIONS.temporalTestServer, path: await temporalTestServer(opts(config.stack.toolPaths.temporalTestServer)) },
-        mongodb: await mongoTool(config.stack.mongoServer, opts, config.stack.toolPaths),
+        mongodb: describeMongoTool(await mongoServerTool(config.stack.mongoServer, config.stack.toolPaths, { toolsDir: projectPath(config.stack.toolsDir), log })),
       };
       if (options.json) return printJson(tools);
       printTable(Object.entries(tools).map(([tool, t]) => ({ tool, pinned: t.pinned, path: t.path })));

@@ -1,7 +1,7 @@
 // `npm start`: the main job on the embedded local stack, in one process (the single-process
 // deployment pattern): stack up, demo data when the database is empty, a worker, the Schedules,
 // and one cycle of the current month with its progress; then it keeps serving the reminders.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { stackUp } from '../../devstack/stack';
 import { connectDatabase, closeDatabase, ensureIndexes } from '../../db/connection';
@@ -14,22 +14,15 @@ import { describeStats, waitForCycle } from '../cycle-progress';
 import { applySchedules, desiredSchedules } from '../schedules';
 import { connectTemporal, workflowUrl } from '../temporal';
 import { UserError } from '../output';
-
-function wholeNumber(flag: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
-    return n;
-  };
-}
+import { parseContactsPerUser, parseUserCount } from './seed';
 
 const say = (line: string) => process.stdout.write(`metronome: ${line}\n`);
 
 export function registerStartCommand(program: Command): void {
   program.command('start')
     .description('run Metronome on the local stack: stack up, demo data if empty, a worker, the Schedules and one cycle of this month; Ctrl-C stops the worker')
-    .option('--users <n>', 'demo users to seed when the database is empty', wholeNumber('--users', 1, 1_000_000), 500)
-    .option('--contacts <n>', 'demo contacts per user', wholeNumber('--contacts', 0, 1000), 20)
+    .option('--users <n>', 'demo users to seed when the database is empty', parseUserCount, 500)
+    .option('--contacts <n>', 'demo contacts per user', parseContactsPerUser, 20)
     .option('--once', 'stop after the cycle instead of serving reminders until Ctrl-C')
     .action(async (options: { users: number; contacts: number; once?: boolean }) => {
       const config = loadConfig();
