@@ -1,5 +1,5 @@
 // Starting and watching an invitation cycle from the client side.
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../config';
 import { getModels } from '../db/models';
@@ -69,7 +69,7 @@ export async function cycleStatus(client: Client, db: Connection, month: string)
     if (workflowStatus === 'RUNNING') progress = await handle.query(cycleProgressQuery);
     if (workflowStatus === 'COMPLETED') result = await handle.result();
   } catch (error) {
-    if ((error as Error).name !== 'WorkflowNotFoundError') throw error;
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
   return { workflowId, workflowStatus, progress, result, counts: await countMonth(db, month) };
 }

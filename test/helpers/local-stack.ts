@@ -23,6 +23,16 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
+/** A mail domain of the test's own, so mails are counted at the shared catcher by `@<domain>`. */
+export function uniqueDomain(prefix: string): string {
+  return `${uniqueName(prefix).replace(/_/g, '-')}.test`;
+}
+
+/** A month nobody else uses, so `cycle-<month>` never meets another run's workflow. */
+export function uniqueMonth(): string {
+  return `${2100 + Math.floor(Math.random() * 800)}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`;
+}
+
 /** The stack's configuration with a database and task queue of the test's own. */
 export function isolatedConfig(name: string, env: NodeJS.ProcessEnv = {}): AppConfig {
   const base = new URL(loadConfig().mongodbUri);

@@ -13,12 +13,7 @@ import { seedDemoData } from '../../src/seed/demo-data';
 import { cancelReminders, InvitationActionError, markInvitation } from '../../src/services/invitation-responses';
 import { createLogger } from '../../src/observability/logger';
 import { startWorker, type RunningWorker } from '../../src/workers/worker';
-import { ensureLocalStack, isolatedConfig, mailSummary, uniqueName } from '../helpers/local-stack';
-
-/** A month nobody else uses, so `cycle-<month>` never meets another run's workflow. */
-function uniqueMonth(): string {
-  return `${2100 + Math.floor(Math.random() * 800)}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`;
-}
+import { ensureLocalStack, isolatedConfig, mailSummary, uniqueDomain, uniqueMonth } from '../helpers/local-stack';
 
 async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -36,7 +31,7 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
   let db: Connection;
   let worker: RunningWorker;
   let temporal: TemporalHandle;
-  const domain = `${uniqueName('cycle').replace(/_/g, '-')}.test`;
+  const domain = uniqueDomain('cycle');
   const month = uniqueMonth();
   let eligible = 0;
   let remindable = 0;

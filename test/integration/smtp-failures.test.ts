@@ -15,7 +15,7 @@ import { classifySmtpError } from '../../src/mail/smtp-errors';
 import { createLogger } from '../../src/observability/logger';
 import { seedDemoData } from '../../src/seed/demo-data';
 import { startWorker, type RunningWorker } from '../../src/workers/worker';
-import { ensureLocalStack, isolatedConfig, uniqueName } from '../helpers/local-stack';
+import { ensureLocalStack, isolatedConfig, uniqueDomain, uniqueMonth } from '../helpers/local-stack';
 
 describe('SMTP failures during a cycle', () => {
   let catcher: MailCatcher;
@@ -30,7 +30,7 @@ describe('SMTP failures during a cycle', () => {
     config = isolatedConfig('smtpfail', { SMTP_URL: `smtp://127.0.0.1:${catcher.smtpPort}`, SCHEDULER_FIRST_REMINDER_DAYS: '30', SCHEDULER_SECOND_REMINDER_DAYS: '31' });
     db = await connectDatabase(config.mongodbUri);
     await ensureIndexes(db);
-    await seedDemoData(db, { users: 30, contactsPerUser: 10, emailDomain: `${uniqueName('fail').replace(/_/g, '-')}.test`, randomSeed: 3 });
+    await seedDemoData(db, { users: 30, contactsPerUser: 10, emailDomain: uniqueDomain('fail'), randomSeed: 3 });
     temporal = await connectTemporal(config);
     worker = await startWorker(config, createLogger('silent'));
   });
@@ -44,7 +44,7 @@ describe('SMTP failures during a cycle', () => {
   });
 
   it('marks permanent refusals failed with the reason, retries temporary ones, sends nothing twice', async () => {
-    const month = `${2100 + Math.floor(Math.random() * 800)}-1${Math.floor(Math.random() * 3)}`;
+    const month = uniqueMonth();
     const { handle } = await startCycle(temporal.client, config, month);
     const stats = await handle.result();
 

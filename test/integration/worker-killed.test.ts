@@ -15,7 +15,7 @@ import { getModels } from '../../src/db/models';
 import { createLogger } from '../../src/observability/logger';
 import { seedDemoData } from '../../src/seed/demo-data';
 import { startWorker, type RunningWorker } from '../../src/workers/worker';
-import { ensureLocalStack, isolatedConfig, mailSummary, uniqueName } from '../helpers/local-stack';
+import { ensureLocalStack, isolatedConfig, mailSummary, uniqueDomain, uniqueMonth } from '../helpers/local-stack';
 
 const BIN = join(__dirname, '..', '..', '..', 'bin', 'metronome.js');
 
@@ -26,7 +26,7 @@ describe('a worker killed in the middle of a batch', () => {
   let temporal: TemporalHandle;
   let doomed: ChildProcess | undefined;
   let survivor: RunningWorker | undefined;
-  const domain = `${uniqueName('kill').replace(/_/g, '-')}.test`;
+  const domain = uniqueDomain('kill');
 
   before(async () => {
     await ensureLocalStack();
@@ -50,7 +50,7 @@ describe('a worker killed in the middle of a batch', () => {
 
   it('sends no invitation twice and accounts for every one', async () => {
     doomed = spawn(process.execPath, [BIN, 'worker'], { env, stdio: 'ignore' });
-    const month = `${2100 + Math.floor(Math.random() * 800)}-0${1 + Math.floor(Math.random() * 9)}`;
+    const month = uniqueMonth();
     const { handle } = await startCycle(temporal.client, config, month);
 
     // Kill it once some, but not all, mails of the first batch reached the SMTP server.
