@@ -1,5 +1,5 @@
-// A Metronome worker: one process serving the task queue with the prebuilt workflow bundle,
-// one database connection and one pooled SMTP transport shared by all its activities.
+// A Metronome worker: one process serving one or more task queues (src/domain/queues.ts) with
+// the prebuilt workflow bundle, one database connection and one pooled SMTP transport shared by all its activities.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Connection as DbConnection } from 'mongoose';
 import type { AppConfig } from '../config';
@@ -9,28 +9,41 @@ import { createMailer, type Mailer } from '../mail/mailer';
 import type { Logger } from '../observability/logger';
 import { connectTemporal } from '../client/temporal';
 import { workflowSource } from './workflow-bundle';
+import { QUEUES, taskQueueName, type QueueName } from '../domain/queues';
 
 export interface RunningWorker {
-  worker: Worker;
+  /** One Temporal Worker per task queue served, sharing the connections and activities. */
+  workers: Worker[];
+  /** The task queues served, by family. */
+  queues: { name: QueueName; taskQueue: string }[];
   /** Resolves when the worker has stopped and its connections are closed. */
   done: Promise<void>;
   /** Stops polling, lets in-flight activities finish (up to the grace time), then closes. */
   shutdown(): Promise<void>;
 }
 
-export async function startWorker(config: AppConfig, logger: Logger, overrides: { taskQueue?: string } = {}): Promise<RunningWorker> {
+export interface WorkerOptions {
+  /** Families to serve (default: all of them, the single-process pattern). */
+  queues?: readonly QueueName[];
+  /** Base task queue name (default TEMPORAL_TASK_QUEUE); the families derive their names from it. */
+  taskQueue?: string;
+}
+
+export async function startWorker(config: AppConfig, logger: Logger, options: WorkerOptions = {}): Promise<RunningWorker> {
   const db: DbConnection = await connectDatabase(config.mongodbUri, { appName: 'metronome-worker' });
   await ensureIndexes(db);
   const mailer: Mailer = createMailer(config.mail.smtpUrl, config.mail.from);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const temporal = await connectTemporal(config);
-  const taskQueue = overrides.taskQueue ?? config.temporal.taskQueue;
-  const worker = await Worker.create({
+  const base = options.taskQueue ?? config.temporal.taskQueue;
+  const queues = (options.queues ?? QUEUES).map((name) => ({ name, taskQueue: taskQueueName(base, name) }));
+  const activities = createActivities({ db, mailer, config, logger, temporal: temporal.client });
+  const workers = await Promise.all(queues.map(({ taskQueue }) => Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
     ...workflowSource(),
-    activities: createActivities({ db, mailer, config, logger, temporal: temporal.client }),
+    activities,
     maxConcurrentActivityTaskExecutions: config.performance.maxConcurrentBatches * 2,
     // The SDK sizes its workflow cache from the machine's memory (thousands here); a cycle opens
     // one reminders workflow per owner, and caching them all cost 1.2 GB at 100,000 invitations.
@@ -38,20 +51,27 @@ export async function startWorker(config: AppConfig, logger: Logger, overrides: 
     maxCachedWorkflows: Math.max(20, Math.floor(config.performance.maxMemoryMb / 8)),
     // The default grace time is 0: a deploy would abandon in-flight activities to their timeouts.
     shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
-  });
-  logger.info({ event: 'worker-started', taskQueue, namespace: config.temporal.namespace }, 'worker started');
-  const done = worker.run().finally(async () => {
+  })));
+  const taskQueues = queues.map((q) => q.taskQueue);
+  logger.info({ event: 'worker-started', taskQueues, namespace: config.temporal.namespace }, 'worker started');
+  const stopAll = () => { for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown(); };
+  // One queue's worker failing stops the others, so the process exits instead of half-serving.
+  const runs = workers.map((worker) => worker.run().catch((error: unknown) => { stopAll(); throw error; }));
+  const done = Promise.allSettled(runs).then(async (results) => {
     mailer.close();
     await closeDatabase(db);
     await temporal.close();
     await connection.close();
-    logger.info({ event: 'worker-stopped', taskQueue }, 'worker stopped');
+    logger.info({ event: 'worker-stopped', taskQueues }, 'worker stopped');
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   });
   return {
-    worker,
+    workers,
+    queues,
     done,
     async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      stopAll();
       await done;
     },
   };
