@@ -1,5 +1,6 @@
 // Who is calling the HTTP API: resolved from the API token by the auth hook, then checked by
 // every route. A token belongs to one organisation, or is an admin token that sees them all.
+import type {} from 'fastify'; // makes the module augmentation below resolve
 export interface Principal {
   tokenId: string;
   /** The organisation the token is scoped to; null for an admin token. */
