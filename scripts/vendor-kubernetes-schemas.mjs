@@ -5,7 +5,7 @@
 // OpenAPI document of each Kubernetes release:
 //
 //   pip download --no-deps kubernetes-validate==1.37.0 -d /tmp/kv && unzip -q -o /tmp/kv/*.whl -d /tmp/kv
-//   node deploy/schemas/vendor-kubernetes-schemas.mjs /tmp/kv/kubernetes_validate/kubernetes-json-schema/v1.34.0-local-strict
+//   node scripts/vendor-kubernetes-schemas.mjs /tmp/kv/kubernetes_validate/kubernetes-json-schema/v1.34.0-local-strict
 //
 // Only the kinds Metronome's manifests use are kept, with the definitions they reach, and the
 // long "description" texts are dropped (the file shrinks from 1.5 MB to a few hundred kB);
@@ -28,7 +28,7 @@ export const KINDS = [
 
 const source = process.argv[2];
 if (!source) {
-  console.error('usage: node deploy/schemas/vendor-kubernetes-schemas.mjs <kubernetes-json-schema/vX.Y.Z-local-strict directory>');
+  console.error('usage: node scripts/vendor-kubernetes-schemas.mjs <kubernetes-json-schema/vX.Y.Z-local-strict directory>');
   process.exit(2);
 }
 const version = basename(source).replace(/-local-strict$/, '');
@@ -92,6 +92,6 @@ const bundle = {
   definitions: { $schema: definitions.$schema, $id: definitions.$id, $defs },
   kinds,
 };
-const out = join(dirname(fileURLToPath(import.meta.url)), `kubernetes-${version}-strict.json`);
+const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'deploy', 'schemas', `kubernetes-${version}-strict.json`);
 writeFileSync(out, `${JSON.stringify(bundle)}\n`);
 console.log(`${out}: ${KINDS.length} kinds, ${Object.keys($defs).length} definitions, ${readFileSync(out).length} bytes`);
