@@ -258,8 +258,13 @@ function kubernetesProblems(located: Located<Manifest>[]): string[] {
   for (const { file, doc } of located) {
     const where = `${file} ${doc.kind}/${doc.metadata.name ?? '?'}`;
     const targetRef = doc.spec?.scaleTargetRef;
-    if (doc.kind === 'HorizontalPodAutoscaler' && targetRef && !manifests.some((m) => m.kind === targetRef.kind && m.metadata.name === targetRef.name)) {
-      problems.push(`${where}: scaleTargetRef ${targetRef.kind}/${targetRef.name} is not defined`);
+    if (doc.kind === 'HorizontalPodAutoscaler' && targetRef) {
+      const target = manifests.find((m) => m.kind === targetRef.kind && m.metadata.name === targetRef.name);
+      if (!target) problems.push(`${where}: scaleTargetRef ${targetRef.kind}/${targetRef.name} is not defined`);
+      // CPU utilisation is measured against the CPU request: without one the HPA cannot act.
+      else if (target.spec?.template?.spec.containers.some((c) => !c.resources?.requests?.cpu)) {
+        problems.push(`${where}: a container of ${targetRef.name} has no CPU request to measure utilisation against`);
+      }
     }
     if (doc.kind === 'Service' || doc.kind === 'PodDisruptionBudget') {
       const selector = doc.kind === 'Service' ? doc.spec?.selector ?? {} : doc.spec?.selector?.matchLabels ?? {};
@@ -536,6 +541,12 @@ describe('deploy/k8s manifests', () => {
     assert.ok(config?.data);
     config.data.SMTP_URL = 'smtp://mail.example.com:25';
     assert.match(kubernetesProblems(twice).join('\n'), /SMTP_URL set by two envFrom sources/);
+
+    const noCpu = loadKubernetes();
+    const scaled = noCpu.find((l) => l.doc.kind === 'Deployment' && l.doc.metadata.name === 'metronome-worker')?.doc.spec?.template?.spec.containers[0];
+    assert.ok(scaled?.resources?.requests);
+    delete scaled.resources.requests.cpu;
+    assert.match(kubernetesProblems(noCpu).join('\n'), /no CPU request to measure utilisation against/);
 
     const orphan = loadKubernetes().filter((l) => !(l.doc.kind === 'Deployment' && l.doc.metadata.name === 'metronome-worker'));
     assert.match(kubernetesProblems(orphan).join('\n'), /HorizontalPodAutoscaler\/metronome-worker: scaleTargetRef Deployment\/metronome-worker is not defined/);
