@@ -464,7 +464,7 @@ describe('deploy/k8s manifests', () => {
   it('are found: namespace, configuration, worker, API, Schedules job, optional HPA and per-queue workers', () => {
     const kinds = loadKubernetes().map(({ file, doc }) => `${file}:${doc.kind}/${String(doc.metadata.name)}`);
     for (const expected of [
-      'deploy/k8s/namespace.yaml:Namespace/metronome',
+      'deploy/k8s/00-namespace.yaml:Namespace/metronome',
       'deploy/k8s/config.yaml:ConfigMap/metronome-config',
       'deploy/k8s/secret.yaml:Secret/metronome-secrets',
       'deploy/k8s/worker.yaml:Deployment/metronome-worker',
