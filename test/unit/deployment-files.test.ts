@@ -23,11 +23,12 @@ const NAMESPACE = 'metronome';
 /** What the worker's HTTP endpoint serves (the worker HTTP server's contract). */
 const WORKER_HTTP = { portVariable: 'WORKER_HTTP_PORT', liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' };
 /**
- * Variables the deployment files set that another branch adds to src/config/env-schema.ts:
- * WORKER_HTTP_PORT comes with the worker's HTTP endpoint. Once env-schema.ts has it, this entry
- * changes nothing (the name is then simply known) and can go.
+ * Variables the deployment files set that other branches add to src/config/env-schema.ts:
+ * WORKER_HTTP_PORT comes with the worker's HTTP endpoint, API_HOST and API_PORT with
+ * `metronome api`. Once env-schema.ts has them, these entries change nothing (the names are
+ * then simply known) and can go.
  */
-const PENDING_VARIABLES = new Set(['WORKER_HTTP_PORT']);
+const PENDING_VARIABLES = new Set(['WORKER_HTTP_PORT', 'API_HOST', 'API_PORT']);
 const KNOWN_VARIABLES = new Set(Object.keys(envSchema.shape));
 
 type Obj = Record<string, unknown>;
@@ -185,6 +186,15 @@ function configProblems(env: Record<string, string>, where: string): string[] {
 
 const isWorker = (container: Container): boolean => container.args?.[0] === 'worker';
 
+/** `metronome api` listens on API_HOST:API_PORT (default 127.0.0.1:3000): unreachable in a container unless on 0.0.0.0. */
+function apiProblems(env: Record<string, string>, containerPorts: number[], where: string): string[] {
+  const problems: string[] = [];
+  if (env.API_HOST !== '0.0.0.0') problems.push(`${where}: API_HOST must be 0.0.0.0 in a container (is ${String(env.API_HOST)})`);
+  const port = Number(env.API_PORT ?? 3000);
+  if (!containerPorts.includes(port)) problems.push(`${where}: API_PORT ${port} is not among its ports (${containerPorts.join(', ')})`);
+  return problems;
+}
+
 /** Every fact the Kubernetes manifests must agree on, as a list of problems (empty = fine). */
 function kubernetesProblems(located: Located<Manifest>[]): string[] {
   const problems: string[] = [];
@@ -216,6 +226,7 @@ function kubernetesProblems(located: Located<Manifest>[]): string[] {
         continue;
       }
       problems.push(...configProblems(env, cwhere));
+      if (container.args?.[0] === 'api') problems.push(...apiProblems(env, container.ports?.map((p) => p.containerPort) ?? [], cwhere));
       if (!isWorker(container)) continue;
 
       // The worker serves /healthz, /readyz, /metrics on WORKER_HTTP_PORT: probes and scrape
@@ -334,6 +345,12 @@ function composeProblems(compose: ComposeFile): string[] {
       else if (condition === 'service_healthy' && !services[dependency].healthcheck) problems.push(`${where}: waits for ${dependency} to be healthy, which has no healthcheck`);
     }
   }
+  const api = services.api;
+  if (api) {
+    const targets = (api.ports ?? []).map((p) => Number(String(p).split(':').pop()));
+    const env = Object.fromEntries(Object.entries(api.environment ?? {}).map(([k, v]) => [k, String(v)]));
+    problems.push(...apiProblems(env, targets, 'docker-compose.yml service api'));
+  }
   const worker = services.worker;
   if (!worker) return [...problems, 'docker-compose.yml has no worker service'];
   const where = 'docker-compose.yml service worker';
@@ -451,6 +468,13 @@ describe('docker-compose.yml', () => {
     assert.match(problems, /stop_grace_period 10s must be longer than WORKER_SHUTDOWN_GRACE_SECONDS 30/);
     assert.match(problems, /SCHEDULER_MAX_MEMORY is not a Metronome setting/);
     assert.match(problems, /SCHEDULER_MONTHLY_JOB_DAY="31" is refused/);
+
+    const local = loadCompose();
+    assert.ok(local.services.api?.environment);
+    delete local.services.api.environment.API_HOST;
+    local.services.api.environment.API_PORT = '8080';
+    assert.match(composeProblems(local).join('\n'), /API_HOST must be 0.0.0.0 in a container \(is undefined\)/);
+    assert.match(composeProblems(local).join('\n'), /API_PORT 8080 is not among its ports \(3000\)/);
 
     const probe = loadCompose();
     const probed = probe.services.worker;
