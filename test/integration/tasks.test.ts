@@ -8,32 +8,14 @@ import type { AppConfig } from '../../src/config';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal';
 import { closeDatabase, connectDatabase } from '../../src/db/connection';
 import { getModels } from '../../src/db/models';
-import { formatLocal } from '../../src/domain/wall-clock';
-import { wallTimeOf } from '../../src/domain/zoned-time';
 import { createLogger } from '../../src/observability/logger';
 import { cancelTask, getTask, listTasks, rescheduleTask, scheduleTask, TaskServiceError, type ScheduleTaskRequest, type TaskView } from '../../src/services/tasks';
 import { startWorker, type RunningWorker } from '../../src/workers/worker';
 import { ensureLocalStack, isolatedConfig, mailSummary, uniqueDomain } from '../helpers/local-stack';
 import { startTaskHttpServer, type TaskHttpServer } from '../helpers/task-http-server';
+import { localIn, waitForTask } from '../helpers/tasks';
 
 const ZONE = 'Europe/Paris';
-
-/** The local time in ZONE `ms` from now, to the second (what a user would type). */
-export function localIn(ms: number, zone = ZONE): string {
-  const w = wallTimeOf(new Date(Date.now() + ms), zone);
-  return formatLocal({ ...w, second: w.second || 1 });
-}
-
-export async function waitForTask(db: Connection, id: string, done: (t: TaskView) => boolean, timeoutMs = 60_000): Promise<TaskView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const task = await getTask({ db }, id);
-    if (done(task)) return task;
-    if (Date.now() > deadline) throw new Error(`task ${id} still ${task.status} after ${timeoutMs} ms: ${JSON.stringify(task)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 const finished = (t: TaskView) => t.status === 'succeeded' || t.status === 'failed';
 
 describe('one-off tasks on the real stack', () => {
