@@ -4,7 +4,7 @@
 // the timer; a cancel signal (or a Temporal cancel from the Web UI) ends it before it fires. The
 // claim activity settles a race between the timer and an operator in the database.
 import {
-  ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, workflowInfo,
+  ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TaskActionResult } from '../activities/tasks';
@@ -71,6 +71,7 @@ export async function oneOffTaskWorkflow(input: OneOffTaskInput): Promise<OneOff
       if (claim.outcome === 'rescheduled') {
         // Moved in the database; its signal may still be on its way.
         if (claim.revision > target.revision) target = { runAt: claim.runAt, revision: claim.revision };
+        else await sleep('1 second'); // cannot happen (revisions only grow); never spin on it
         continue;
       }
       phase = 'gone';
@@ -103,7 +104,6 @@ export async function oneOffTaskWorkflow(input: OneOffTaskInput): Promise<OneOff
       error = failureMessage(e);
     }
     const status = result ? 'succeeded' : 'failed';
-    await bookkeeping.finishTask({ taskId, status, ...(result ? { result } : {}), ...(error ? { error } : {}) });
     const finishedAt = Date.now();
     const info = workflowInfo();
     await bookkeeping.recordRunReport({
@@ -114,6 +114,8 @@ export async function oneOffTaskWorkflow(input: OneOffTaskInput): Promise<OneOff
       stats: { taskId, scheduledFor: new Date(target.runAt).toISOString(), revision: target.revision, ...(result ? { summary: result.summary } : {}) },
       ...(error ? { error } : {}),
     });
+    // Last, so a task that reads succeeded or failed has its run report already.
+    await bookkeeping.finishTask({ taskId, status, ...(result ? { result } : {}), ...(error ? { error } : {}) });
     return status;
   });
   phase = status;

@@ -1,6 +1,6 @@
 // A real HTTP server for one-off task tests: records every call, answers per path.
 //   /ok → 200; /flaky/<n> → 500 for the first n calls, then 200; /slow → answers after 5 s;
-//   /missing → 404.
+//   /hold/… → 200 after 1.5 s (maxInFlight() tells how many were in flight at once); /missing → 404.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,12 +9,16 @@ export interface RecordedCall { path: string; method: string; at: number; header
 export interface TaskHttpServer {
   url(path: string): string;
   calls(path?: string): RecordedCall[];
+  /** The most /hold/… requests in flight at the same time. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
 export async function startTaskHttpServer(port = 0): Promise<TaskHttpServer> {
   const calls: RecordedCall[] = [];
   const slow = new Set<NodeJS.Timeout>();
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -29,6 +33,15 @@ export async function startTaskHttpServer(port = 0): Promise<TaskHttpServer> {
         const seen = calls.filter((c) => c.path === path).length;
         if (seen <= failures) res.writeHead(500).end(`failure ${seen} of ${failures}`);
         else res.writeHead(200).end('recovered');
+      } else if (path.startsWith('/hold/')) {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const timer = setTimeout(() => {
+          slow.delete(timer);
+          inFlight -= 1;
+          res.writeHead(200).end('held');
+        }, 1500);
+        slow.add(timer);
       } else if (path.startsWith('/slow')) {
         const timer = setTimeout(() => {
           slow.delete(timer);
@@ -48,6 +61,7 @@ export async function startTaskHttpServer(port = 0): Promise<TaskHttpServer> {
   return {
     url: (path) => `http://127.0.0.1:${actual}${path}`,
     calls: (path) => (path === undefined ? [...calls] : calls.filter((c) => c.path === path)),
+    maxInFlight: () => maxInFlight,
     async close() {
       for (const t of slow) clearTimeout(t);
       server.closeAllConnections();

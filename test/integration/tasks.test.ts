@@ -157,3 +157,38 @@ describe('one-off tasks on the real stack', () => {
     }
   });
 });
+
+describe('one-off tasks under a concurrency limit (TASKS_MAX_CONCURRENT=2)', () => {
+  let config: AppConfig;
+  let db: Connection;
+  let temporal: TemporalHandle;
+  let worker: RunningWorker;
+  let http: TaskHttpServer;
+
+  before(async () => {
+    await ensureLocalStack();
+    config = isolatedConfig('tasks_limit', { TASKS_MAX_CONCURRENT: '2' });
+    db = await connectDatabase(config.mongodbUri);
+    temporal = await connectTemporal(config);
+    worker = await startWorker(config, createLogger('warn'), { queues: ['tasks'] });
+    http = await startTaskHttpServer(19104);
+  });
+  after(async () => {
+    await worker?.shutdown();
+    await http?.close();
+    await db?.dropDatabase();
+    await closeDatabase(db);
+    await temporal?.close();
+  });
+
+  it('six tasks due at the same second run at most two at a time, and all succeed', async () => {
+    const at = localIn(3000);
+    const tasks = await Promise.all(Array.from({ length: 6 }, (_, i) => scheduleTask({ db, temporal: temporal.client, config }, {
+      ownerId: 'limit', at, zone: ZONE, http: { url: http.url(`/hold/${i}`) },
+    })));
+    const done = await Promise.all(tasks.map((t) => waitForTask(db, t.id, finished, 90_000)));
+    assert.deepEqual(done.map((t) => t.status), Array(6).fill('succeeded'));
+    assert.equal(http.calls().filter((c) => c.path.startsWith('/hold/')).length, 6);
+    assert.equal(http.maxInFlight(), 2, 'never more than TASKS_MAX_CONCURRENT calls at once');
+  });
+});
