@@ -180,7 +180,10 @@ async function signal(temporal: Client, workflowId: string, send: (handle: Retur
   }
 }
 
-export async function scheduleTask({ db, temporal, config }: TaskServiceDeps, req: ScheduleTaskRequest, now = new Date()): Promise<TaskView> {
+export interface ValidScheduleRequest { ownerId: string; name: string; action: TaskAction; when: TaskWhen; runAt: Date; policy: TaskRunPolicy }
+
+/** Every check of a schedule request that needs no I/O; throws TaskServiceError naming the field. */
+export function validateScheduleRequest(req: ScheduleTaskRequest, now: Date): ValidScheduleRequest {
   const ownerId = nonEmpty('ownerId', req.ownerId, 200);
   const action = parseAction(req);
   const { when, runAt } = resolveWhen(req, now);
@@ -190,6 +193,11 @@ export async function scheduleTask({ db, temporal, config }: TaskServiceDeps, re
     maxAttempts: wholeNumber('maxAttempts', req.maxAttempts, 1, 100, DEFAULT_RUN_POLICY.maxAttempts),
   };
   const name = req.name === undefined ? describeAction(action).slice(0, 200) : nonEmpty('name', req.name, 200);
+  return { ownerId, name, action, when, runAt, policy };
+}
+
+export async function scheduleTask({ db, temporal, config }: TaskServiceDeps, req: ScheduleTaskRequest, now = new Date()): Promise<TaskView> {
+  const { ownerId, name, action, when, runAt, policy } = validateScheduleRequest(req, now);
   const id = randomBytes(8).toString('hex');
   const doc: TaskDoc = {
     _id: id, ownerId, name, when, runAt, revision: 0, action, policy, status: 'scheduled', attempts: 0,

@@ -64,6 +64,8 @@ describe('metronome tasks (CLI)', () => {
     await refuses([...base, '--dst-gap', 'skip', ...http], /option '--dst-gap <policy>' argument 'skip' is invalid\. expected one of shift, reject/);
     await refuses([...base, '--dst-overlap', 'both', ...http], /option '--dst-overlap <policy>' argument 'both' is invalid\. expected one of earlier, later/);
     await refuses(['tasks', 'schedule', '--zone', 'UTC', '--at', '2099-01-01T00:00', ...http], /required option '--owner <id>' not specified/);
+    await refuses([...base, '--owner', ' ', ...http], /^error: --owner: must not be empty/m);
+    await refuses([...base, '--name', '', ...http], /^error: --name: must not be empty/m);
   });
 
   it('refuses a bad URL, a bad e-mail address, both actions or none, naming the flag', async () => {

@@ -6,7 +6,7 @@ import { closeDatabase, connectDatabase } from '../../db/connection';
 import { TASK_STATUSES } from '../../domain/tasks';
 import { DST_GAP_POLICIES, DST_OVERLAP_POLICIES } from '../../domain/wall-clock';
 import {
-  cancelTask, getTask, listTasks, parseAction, rescheduleTask, resolveWhen, scheduleTask, TaskServiceError,
+  cancelTask, getTask, listTasks, rescheduleTask, resolveWhen, scheduleTask, TaskServiceError, validateScheduleRequest,
   type ScheduleTaskRequest, type TaskServiceDeps, type TaskView,
 } from '../../services/tasks';
 import { printJson, printTable, UserError } from '../output';
@@ -140,8 +140,7 @@ export function registerTasksCommand(program: Command): void {
       const request = scheduleRequest(options);
       // Refuse bad input before connecting to anything (the service checks again).
       try {
-        parseAction(request);
-        resolveWhen(request, new Date());
+        validateScheduleRequest(request, new Date());
       } catch (error) {
         throw userError(error);
       }
