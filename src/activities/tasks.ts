@@ -105,6 +105,8 @@ export function createTaskActivities({ db, mailer, logger }: ActivityDeps) {
       const { attempt } = Context.current().info;
       const doc = await tasks().findOneAndUpdate({ _id: taskId }, { $max: { attempts: attempt }, $set: { updatedAt: new Date() } }, { returnDocument: 'after' });
       if (!doc) throw ApplicationFailure.create({ message: `task ${taskId} is not in the database`, type: 'TaskNotFound', nonRetryable: true });
+      // Only a claimed task runs (the claim is the one way to `running`).
+      if (doc.status !== 'running') throw ApplicationFailure.create({ message: `task ${taskId} is ${doc.status}, not running`, type: 'TaskNotFound', nonRetryable: true });
       logger.info({ event: 'task-attempt', taskId, attempt, kind: doc.action.kind }, `task ${taskId}: attempt ${attempt}`);
       return doc.action.kind === 'http' ? runHttp(doc, doc.action, attempt) : runMail(doc, doc.action, attempt);
     },
