@@ -4,11 +4,13 @@ import { createReminderActivities } from './reminders';
 import { createReportActivities } from './reports';
 import { createSendInvitationActivities } from './send-invitations';
 import { createSmokeActivities } from './smoke';
+import { createTaskActivities } from './tasks';
 
 export type { ActivityDeps } from './deps';
 export type { SmokeInput, SmokeResult } from './smoke';
 export type { SendBatchInput, SendBatchResult } from './send-invitations';
 export type { SendRemindersInput } from './reminders';
+export type { ClaimTaskResult, TaskActionResult } from './tasks';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -17,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendInvitationActivities(deps),
     ...createReminderActivities(deps),
     ...createReportActivities(deps),
+    ...createTaskActivities(deps),
   };
 }
 

@@ -10,6 +10,7 @@ import { registerSeedCommand } from './commands/seed';
 import { registerSmokeCommand } from './commands/smoke';
 import { registerStackCommand } from './commands/stack';
 import { registerStartCommand } from './commands/start';
+import { registerTasksCommand } from './commands/tasks';
 import { registerWorkerCommand } from './commands/worker';
 import { UserError } from './output';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerSchedulesCommand(program);
   registerCycleCommand(program);
   registerInvitationCommands(program);
+  registerTasksCommand(program);
   return program;
 }
 

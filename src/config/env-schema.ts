@@ -116,6 +116,8 @@ export const envSchema = z
     TEMPORAL_TEST_SERVER_PATH: optionalText(),
     FERRETDB_PATH: optionalText(),
     MONGOD_PATH: optionalText(),
+    // One-off tasks: actions run at once by one worker of the `tasks` queue (seed 003's maxConcurrent)
+    TASKS_MAX_CONCURRENT: wholeNumber(1, 1000, 10),
     // Worker
     WORKER_SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3600, 30),
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -36,6 +36,8 @@ export interface AppConfig {
     toolPaths: { temporal?: string; temporalTestServer?: string; ferretdb?: string; mongod?: string };
   };
   worker: { shutdownGraceSeconds: number };
+  /** One-off tasks: at most this many actions at once per worker of the `tasks` queue. */
+  tasks: { maxConcurrent: number };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    tasks: { maxConcurrent: e.TASKS_MAX_CONCURRENT },
     logLevel: e.LOG_LEVEL,
   };
 }

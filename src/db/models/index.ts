@@ -5,6 +5,7 @@ import { registerContactModel, type ContactModel } from './contact';
 import { registerInvitationModel, type InvitationModel } from './invitation';
 import { registerDeliveryClaimModel, type DeliveryClaimModel } from './delivery-claim';
 import { registerRunReportModel, type RunReportModel } from './run-report';
+import { registerTaskModel, type TaskModel } from './task';
 import { registerUserModel, type UserModel } from './user';
 
 export * from './contact';
@@ -12,6 +13,7 @@ export * from './invitation';
 export * from './user';
 export * from './run-report';
 export * from './delivery-claim';
+export * from './task';
 
 export interface Models {
   User: UserModel;
@@ -19,6 +21,7 @@ export interface Models {
   Invitation: InvitationModel;
   RunReport: RunReportModel;
   DeliveryClaim: DeliveryClaimModel;
+  Task: TaskModel;
 }
 
 const modelsByConnection = new WeakMap<Connection, Models>();
@@ -32,6 +35,7 @@ export function getModels(conn: Connection): Models {
       Invitation: registerInvitationModel(conn),
       RunReport: registerRunReportModel(conn),
       DeliveryClaim: registerDeliveryClaimModel(conn),
+      Task: registerTaskModel(conn),
     };
     modelsByConnection.set(conn, models);
   }
