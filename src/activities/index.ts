@@ -1,5 +1,6 @@
 import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
+import { createHealthActivities } from './health';
 import { createReminderActivities } from './reminders';
 import { createReportActivities } from './reports';
 import { createSendInvitationActivities } from './send-invitations';
@@ -9,6 +10,7 @@ export type { ActivityDeps } from './deps';
 export type { SmokeInput, SmokeResult } from './smoke';
 export type { SendBatchInput, SendBatchResult } from './send-invitations';
 export type { SendRemindersInput } from './reminders';
+export type { HealthSampleResult } from './health';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -17,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendInvitationActivities(deps),
     ...createReminderActivities(deps),
     ...createReportActivities(deps),
+    ...createHealthActivities(deps),
   };
 }
 
