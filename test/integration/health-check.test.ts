@@ -46,7 +46,7 @@ function startCatcher(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CATCHER, '--smtp-port', String(SMTP_PORT), '--web-port', String(CATCHER_WEB_PORT)], { stdio: ['ignore', 'pipe', 'inherit'] });
     child.once('exit', (code) => reject(new Error(`mail catcher exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening')) resolve(child);
     });
   });
