@@ -47,7 +47,8 @@ export async function healthCheckWorkflow(): Promise<HealthCheckResult> {
     if (webhookConfigured) {
       try {
         await startChild(alertWebhookWorkflow, {
-          workflowId: `${info.workflowId}-alert-webhook`,
+          // From the run id, not the workflow id: unique per run, and what a recorded history replays with.
+          workflowId: `alert-webhook-${info.runId}`,
           args: [{ event: 'alerts-triggered', source: info.workflowId, timestamp: new Date(startedAt).toISOString(), alerts, healthData }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });

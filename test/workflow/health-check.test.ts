@@ -64,12 +64,15 @@ describe('health-check workflow (time-skipping server, stub activities)', () => 
         },
       },
     });
+    let webhookWorkflowId = '';
     const out = await worker.runUntil(async () => {
-      const value = await env.client.workflow.execute(healthCheckWorkflow, { taskQueue, workflowId: `health-check-${name}` });
-      if (waitForWebhook) await env.client.workflow.getHandle(`health-check-${name}-alert-webhook`).result();
+      const handle = await env.client.workflow.start(healthCheckWorkflow, { taskQueue, workflowId: `health-check-${name}` });
+      webhookWorkflowId = `alert-webhook-${handle.firstExecutionRunId}`;
+      const value = await handle.result();
+      if (waitForWebhook) await env.client.workflow.getHandle(webhookWorkflowId).result();
       return value;
     });
-    return { out, recorded };
+    return { out, recorded, webhookWorkflowId };
   }
 
   it('healthy: no alert, no webhook, a completed run report', async () => {
@@ -109,12 +112,12 @@ describe('health-check workflow (time-skipping server, stub activities)', () => 
   });
 
   it('a webhook that always fails neither blocks nor fails the health run', async () => {
-    const { out, recorded } = await run('dead-webhook', sampleResult({ runs: { total: 4, failed: 4, windowMs: 3_600_000 } }, true), () => Promise.reject(new Error('connection refused')));
+    const { out, recorded, webhookWorkflowId } = await run('dead-webhook', sampleResult({ runs: { total: 4, failed: 4, windowMs: 3_600_000 } }, true), () => Promise.reject(new Error('connection refused')));
     assert.equal(out.status, 'healthy');
     assert.deepEqual(out.alerts.map((a) => a.kind), ['error-rate']);
     assert.equal(out.webhookNotified, true);
     assert.equal(recorded.reports.length, 1, 'the run was recorded without waiting for the webhook');
-    const child = env.client.workflow.getHandle('health-check-dead-webhook-alert-webhook');
+    const child = env.client.workflow.getHandle(webhookWorkflowId);
     assert.equal((await child.describe()).status.name, 'RUNNING', 'the delivery keeps retrying on its own');
     await child.terminate('test over');
   });
