@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../../src/config';
+import { startCycle } from '../../src/client/cycle';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal';
 import { closeDatabase, connectDatabase, ensureIndexes } from '../../src/db/connection';
 import { getModels } from '../../src/db/models';
@@ -16,7 +17,7 @@ import { taskQueueName } from '../../src/domain/queues';
 import { createLogger } from '../../src/observability/logger';
 import { startWorker, type RunningWorker } from '../../src/workers/worker';
 import { healthCheckWorkflow } from '../../src/workflows';
-import { ensureLocalStack, isolatedConfig, uniqueName } from '../helpers/local-stack';
+import { ensureLocalStack, isolatedConfig, uniqueMonth, uniqueName } from '../helpers/local-stack';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'metronome.js');
@@ -146,6 +147,30 @@ describe('health-check job on the real stack', () => {
     assert.equal(delivered!.healthData.runs.failed, 1);
     await worker!.shutdown();
     worker = undefined;
+  });
+
+  it('alerts on a job running past 75 % of SCHEDULER_MAX_JOB_DURATION_HOURS, found through Temporal visibility', async () => {
+    // 0.0005 h = 1.8 s. The cycle waits on the invitations queue, which nobody serves here: it stays running.
+    const short = isolatedConfig('health_duration', { SCHEDULER_MAX_JOB_DURATION_HOURS: '0.0005', SCHEDULER_MAX_MEMORY_MB: '8192' });
+    const month = uniqueMonth();
+    const { handle } = await startCycle(temporal.client, short, month);
+    worker = await startWorker(short, createLogger('warn'), { queues: ['maintenance'] });
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // 75 % of 1.8 s is 1.35 s
+      const result = await temporal.client.workflow.execute(healthCheckWorkflow, {
+        taskQueue: taskQueueName(short.temporal.taskQueue, 'maintenance'),
+        workflowId: uniqueName('health-check'),
+      });
+      assert.deepEqual(result.runningJobs.map((j) => [j.workflowId, j.workflowType]), [[`cycle-${month}`, 'invitationCycleWorkflow']], 'only this deployment\'s jobs');
+      assert.deepEqual(result.alerts.map((a) => [a.kind, a.subject]), [['job-duration', `cycle-${month}`]]);
+    } finally {
+      await handle.terminate('test over');
+      await worker.shutdown();
+      worker = undefined;
+      const shortDb = await connectDatabase(short.mongodbUri);
+      await shortDb.dropDatabase();
+      await closeDatabase(shortDb);
+    }
   });
 });
 
