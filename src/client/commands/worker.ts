@@ -28,6 +28,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--list', 'print the queue families, their task queue names and what they run, then exit')
     .option('--json', 'with --list: one JSON line')
     .action(async (options: WorkerCommandOptions) => {
+      if (options.json && !options.list) throw new UserError('--json goes with --list (a running worker logs JSON lines already)');
       const queues = parseQueues(options.queues);
       const config = loadConfig();
       const base = options.taskQueue ?? config.temporal.taskQueue;
