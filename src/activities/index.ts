@@ -1,5 +1,6 @@
 import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
+import { createHealthActivities } from './health';
 import { createReminderActivities } from './reminders';
 import { createReportActivities } from './reports';
 import { createSendInvitationActivities } from './send-invitations';
@@ -11,6 +12,7 @@ export type { SmokeInput, SmokeResult } from './smoke';
 export type { SendBatchInput, SendBatchResult } from './send-invitations';
 export type { SendRemindersInput } from './reminders';
 export type { ClaimTaskResult, TaskActionResult } from './tasks';
+export type { HealthSampleResult } from './health';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -20,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReminderActivities(deps),
     ...createReportActivities(deps),
     ...createTaskActivities(deps),
+    ...createHealthActivities(deps),
   };
 }
 

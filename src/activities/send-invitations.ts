@@ -11,6 +11,7 @@ import mongoose, { Types } from 'mongoose';
 import { claimDeliveries, claimsCollection, deliveryClaimId, getModels, releaseDelivery, type InvitationDoc } from '../db/models';
 import { classifySmtpError } from '../mail/smtp-errors';
 import { invitationMail } from '../mail/templates';
+import { invitationBatchDuration, invitationFailures, invitationsSent } from '../observability/metrics';
 import type { ActivityDeps } from './deps';
 import { scheduleRemindersForInvitations } from './schedule-reminders';
 
@@ -75,12 +76,26 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
   }
 
   return {
-    async sendInvitationBatch({ month, invitationIds, runKey }: SendBatchInput): Promise<SendBatchResult> {
+    async sendInvitationBatch(input: SendBatchInput): Promise<SendBatchResult> {
+      const stopTimer = invitationBatchDuration.startTimer();
+      try {
+        const result = await sendBatch(input);
+        stopTimer({ outcome: 'completed' });
+        return result;
+      } catch (error) {
+        stopTimer({ outcome: 'failed' });
+        throw error;
+      }
+    },
+  };
+
+  async function sendBatch({ month, invitationIds, runKey }: SendBatchInput): Promise<SendBatchResult> {
       const claim = attemptKey();
       const docs = await invitations
         .find({ _id: { $in: invitationIds.map((id) => new Types.ObjectId(id)) } }, { projection: { _id: 1, email: 1, token: 1, status: 1, 'tracking.runKey': 1 } })
         .toArray() as Recipient[];
       const result: SendBatchResult = { sent: 0, failed: 0, unconfirmed: await settleOrphans(docs, runKey), skipped: 0 };
+      invitationFailures.inc({ kind: 'unconfirmed' }, result.unconfirmed);
       const todo = docs.filter((d) => d.status === 'created');
       // Handled by an earlier run (not by an earlier attempt of this one): what a re-run skips.
       result.skipped = docs.filter((d) => d.status !== 'created' && d.tracking?.runKey !== runKey).length;
@@ -101,11 +116,14 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
           if (o.status === 'sent') result.sent += 1;
           else if (o.status === 'failed') result.failed += 1;
           else {
+            invitationFailures.inc({ kind: 'transient' });
             await releaseDelivery(DeliveryClaim, String(o.id), 'invitation', claim);
             transient += 1;
             firstTransient ??= o.reason;
           }
         }
+        invitationsSent.inc(outcomes.filter((o) => o.status === 'sent').length);
+        invitationFailures.inc({ kind: 'permanent' }, outcomes.filter((o) => o.status === 'failed').length);
         heartbeat({ done: start + round.length, of: todo.length });
       }
 
@@ -114,6 +132,5 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
         throw ApplicationFailure.retryable(`${transient} of ${todo.length} invitations hit a transient SMTP failure (first: ${firstTransient}); they are sent on the next attempt`, 'TransientSmtpFailure');
       }
       return result;
-    },
-  };
+  }
 }

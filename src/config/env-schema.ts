@@ -61,6 +61,18 @@ function url(protocols: string[], fallback: string) {
   return z.preprocess(blankToUndefined, schema.default(fallback));
 }
 
+function optionalUrl(protocols: string[]) {
+  const allowed = `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+  const schema = z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, { error: allowed });
+  return z.preprocess(blankToUndefined, schema.optional());
+}
+
 function hostPort(fallback: string) {
   const allowed = 'host:port, for example 127.0.0.1:7233';
   return z.preprocess(blankToUndefined, z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, { error: allowed }).default(fallback));
@@ -98,6 +110,8 @@ export const envSchema = z
     // Monitoring thresholds
     SCHEDULER_ERROR_RATE_THRESHOLD: decimal(0, 1, 0.05),
     SCHEDULER_MEMORY_ALERT_THRESHOLD: decimal(0, 1, 0.8, { exclusiveMin: true }),
+    // Alerts of the health-check job are also POSTed here when set (seed 001's notificationService).
+    ALERT_WEBHOOK_URL: optionalUrl(['http:', 'https:']),
     // Connections
     TEMPORAL_ADDRESS: hostPort('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: text('default'),
@@ -120,6 +134,8 @@ export const envSchema = z
     TASKS_MAX_CONCURRENT: wholeNumber(1, 1000, 10),
     // Worker
     WORKER_SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3600, 30),
+    // /healthz, /readyz and /metrics of every worker process (0 = no HTTP endpoint).
+    WORKER_HTTP_PORT: wholeNumber(0, 65_535, 9464),
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   })
   .superRefine((env, ctx) => {

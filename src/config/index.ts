@@ -22,7 +22,7 @@ export interface AppConfig {
   };
   reminders: { firstAfterDays: number; secondAfterDays: number; localHour: number | undefined; invitationExpiryDays: number };
   cleanup: { expiredTokenRetentionDays: number; metricsRetentionHours: number };
-  alerts: { errorRateThreshold: number; memoryThreshold: number };
+  alerts: { errorRateThreshold: number; memoryThreshold: number; webhookUrl: string | undefined };
   temporal: { address: string; namespace: string; taskQueue: string };
   mongodbUri: string;
   mail: { smtpUrl: string; from: string; invitationBaseUrl: string };
@@ -35,7 +35,7 @@ export interface AppConfig {
     mongoServer: Env['METRONOME_MONGO_SERVER'];
     toolPaths: { temporal?: string; temporalTestServer?: string; ferretdb?: string; mongod?: string };
   };
-  worker: { shutdownGraceSeconds: number };
+  worker: { shutdownGraceSeconds: number; httpPort: number };
   /** One-off tasks: at most this many actions at once per worker of the `tasks` queue. */
   tasks: { maxConcurrent: number };
   logLevel: Env['LOG_LEVEL'];
@@ -74,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       invitationExpiryDays: e.SCHEDULER_INVITATION_EXPIRY_DAYS,
     },
     cleanup: { expiredTokenRetentionDays: e.SCHEDULER_EXPIRED_TOKEN_RETENTION_DAYS, metricsRetentionHours: e.SCHEDULER_METRICS_RETENTION_HOURS },
-    alerts: { errorRateThreshold: e.SCHEDULER_ERROR_RATE_THRESHOLD, memoryThreshold: e.SCHEDULER_MEMORY_ALERT_THRESHOLD },
+    alerts: { errorRateThreshold: e.SCHEDULER_ERROR_RATE_THRESHOLD, memoryThreshold: e.SCHEDULER_MEMORY_ALERT_THRESHOLD, webhookUrl: e.ALERT_WEBHOOK_URL },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     mongodbUri: e.MONGODB_URI,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, invitationBaseUrl: e.INVITATION_BASE_URL },
@@ -91,7 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         mongod: e.MONGOD_PATH,
       },
     },
-    worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, httpPort: e.WORKER_HTTP_PORT },
     tasks: { maxConcurrent: e.TASKS_MAX_CONCURRENT },
     logLevel: e.LOG_LEVEL,
   };

@@ -10,6 +10,8 @@ import type { Logger } from '../observability/logger';
 import { connectTemporal } from '../client/temporal';
 import { workflowSource } from './workflow-bundle';
 import { QUEUES, taskQueueName, type QueueName } from '../domain/queues';
+import type { HealthReport } from '../domain/health';
+import { checkDependencies } from '../observability/health';
 
 export interface RunningWorker {
   /** One Temporal Worker per task queue served, sharing the connections and activities. */
@@ -20,6 +22,8 @@ export interface RunningWorker {
   done: Promise<void>;
   /** Stops polling, lets in-flight activities finish (up to the grace time), then closes. */
   shutdown(): Promise<void>;
+  /** Checks MongoDB, SMTP and Temporal through this worker's own connections (what /readyz answers). */
+  health(): Promise<HealthReport>;
 }
 
 export interface WorkerOptions {
@@ -75,5 +79,6 @@ export async function startWorker(config: AppConfig, logger: Logger, options: Wo
       stopAll();
       await done;
     },
+    health: () => checkDependencies({ db, mailer, temporal: temporal.client }),
   };
 }

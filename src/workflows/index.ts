@@ -4,3 +4,4 @@ export { smokeWorkflow } from './smoke';
 export { invitationCycleWorkflow, invitationChunkWorkflow, scheduledInvitationCycleWorkflow } from './cycle';
 export { remindersWorkflow } from './reminders';
 export { oneOffTaskWorkflow } from './tasks';
+export { healthCheckWorkflow, alertWebhookWorkflow } from './health-check';

@@ -5,6 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { stackUp } from '../../src/devstack/stack';
 
+// `metronome worker` processes that tests spawn inherit this environment: no HTTP endpoint unless
+// a test gives one its own WORKER_HTTP_PORT, so test files running in parallel never fight over 9464.
+process.env.WORKER_HTTP_PORT ??= '0';
+
 let stackReady: Promise<AppConfig> | undefined;
 
 /** Brings the stack up once per test process; fails the test with the reason if a part is down. */
