@@ -1,6 +1,7 @@
 import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
 import { createReminderActivities } from './reminders';
+import { createOrgScheduleActivities } from './org-schedules';
 import { createReportActivities } from './reports';
 import { createSendInvitationActivities } from './send-invitations';
 import { createSmokeActivities } from './smoke';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendInvitationActivities(deps),
     ...createReminderActivities(deps),
     ...createReportActivities(deps),
+    ...createOrgScheduleActivities(deps),
   };
 }
 
