@@ -85,7 +85,7 @@ export function previewRuns(cron: string, timeZone: string, policy: DstPolicy, c
 }
 
 function conflictKey(orgId: string, input: Pick<OrgScheduleInput, 'target' | 'cron' | 'timeZone'>): string {
-  const target = input.target.type === 'http' ? { type: 'http', url: input.target.url } : { type: 'log' };
+  const target = input.target.type === 'http' ? { type: 'http', url: input.target.url } : { type: 'log', message: input.target.message ?? '' };
   const cron = input.cron.trim().split(/\s+/).join(' ');
   return createHash('sha256').update(JSON.stringify([orgId, target, cron, input.timeZone])).digest('hex');
 }
@@ -122,6 +122,9 @@ export function createOrgScheduleService(deps: OrgScheduleDeps) {
   const OrgSchedule = getOrgScheduleModel(db);
   const { RunReport } = getModels(db);
   const taskQueue = taskQueueName(config.temporal.taskQueue, 'jobs');
+  // The unique conflictKey index must exist before the first write, or a duplicate slips through.
+  let indexes: Promise<unknown> | undefined;
+  const indexesReady = () => (indexes ??= OrgSchedule.createIndexes());
 
   function action(orgId: string, scheduleId: string, input: OrgScheduleInput): ScheduleOptionsAction {
     return {
@@ -182,6 +185,7 @@ export function createOrgScheduleService(deps: OrgScheduleDeps) {
         _id: orgScheduleKey(orgId, scheduleId), orgId, scheduleId, name: input.name, conflictKey: key, createdAt: now, updatedAt: now, createdBy,
         pauses: input.paused ? [{ from: now }] : [],
       };
+      await indexesReady();
       await claimConflictKey(key, () => OrgSchedule.create(doc));
       try {
         await temporal.schedule.create({
@@ -230,6 +234,7 @@ export function createOrgScheduleService(deps: OrgScheduleDeps) {
       };
       const key = conflictKey(orgId, next);
       const now = new Date();
+      await indexesReady();
       await claimConflictKey(key, () => OrgSchedule.updateOne({ _id: doc._id }, { $set: { name: next.name, conflictKey: key, updatedAt: now } }));
       await temporal.schedule.getHandle(orgTemporalScheduleId(orgId, scheduleId)).update((previous) => ({
         ...previous,
@@ -321,9 +326,12 @@ export function createOrgScheduleService(deps: OrgScheduleDeps) {
       if (paused) { out.push({ ...base, status: 'skipped', reason: 'paused' }); continue; }
       out.push({ ...base, status: now.getTime() - slot.at.getTime() <= ORG_SCHEDULE_CATCHUP_WINDOW_MS ? 'pending' : 'missed' });
     }
-    const inWindow = reports.filter((r) => r.startedAt.getTime() >= window.from.getTime() && r.startedAt.getTime() <= window.to.getTime());
-    const manualRuns = inWindow.filter((r) => (r.stats as { trigger?: string }).trigger === 'manual')
-      .map((r) => ({ workflowId: r.workflowId, result: r.status, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs }));
+    // Stats: the runs of the window's slots (whenever they ran, backfills included) and the manual runs started in it.
+    const slotIds = new Set(out.map((x) => x.workflowId));
+    const manual = reports.filter((r) => (r.stats as { trigger?: string }).trigger === 'manual'
+      && r.startedAt.getTime() >= window.from.getTime() && r.startedAt.getTime() <= window.to.getTime());
+    const inWindow = [...reports.filter((r) => slotIds.has(r.workflowId)), ...manual];
+    const manualRuns = manual.map((r) => ({ workflowId: r.workflowId, result: r.status, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs }));
     const counts = { ran: 0, skipped: 0, missed: 0, pending: 0, upcoming: 0 };
     for (const s of out) counts[s.status] += 1;
     const durations = inWindow.map((r) => r.durationMs);

@@ -9,14 +9,22 @@ import type { AppConfig } from '../../src/config';
 import type { Logger } from '../../src/observability/logger';
 import { registerOrgScheduleRoutes } from '../../src/api/routes/org-schedules';
 import { registerAdminPage } from '../../src/api/admin';
+import { connectDatabase, closeDatabase, ensureIndexes } from '../../src/db/connection';
+import { connectTemporal } from '../../src/client/temporal';
+import { createLogger } from '../../src/observability/logger';
+import { startWorker } from '../../src/workers/worker';
+import { getOrgScheduleModel } from '../../src/db/models/org-schedule';
+import { orgTemporalScheduleId } from '../../src/domain/org-schedules';
+import { ensureLocalStack, isolatedConfig } from './local-stack';
 
 export async function buildOrgTestApi(deps: { config: AppConfig; db: Connection; temporal: Client; logger: Logger }): Promise<FastifyInstance> {
   const app = fastify({ logger: false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const match = /^Bearer (org:([A-Za-z0-9_-]+)|admin)$/.exec(request.headers.authorization ?? '');
     if (match) request.principal = match[2] ? { tokenId: `test-${match[2]}`, orgId: match[2], admin: false } : { tokenId: 'test-admin', orgId: null, admin: true };
+    done();
   });
   app.setErrorHandler((error, _request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -32,4 +40,39 @@ export async function buildOrgTestApi(deps: { config: AppConfig; db: Connection;
   registerAdminPage(app);
   await app.ready();
   return app;
+}
+
+export interface OrgStack {
+  config: AppConfig;
+  db: Connection;
+  temporal: Client;
+  app: FastifyInstance;
+  /** Deletes every Temporal Schedule the test created, stops the worker, closes connections. */
+  close(): Promise<void>;
+}
+
+/** The real stack (Temporal dev server, MongoDB) with a `jobs` worker and the test API, all of the test's own. */
+export async function startOrgStack(name: string): Promise<OrgStack> {
+  await ensureLocalStack();
+  const config = isolatedConfig(name);
+  const logger = createLogger('warn');
+  const db = await connectDatabase(config.mongodbUri, { appName: `test-${name}` });
+  await ensureIndexes(db);
+  const temporal = await connectTemporal(config);
+  const worker = await startWorker(config, logger, { queues: ['jobs'] });
+  const app = await buildOrgTestApi({ config, db, temporal: temporal.client, logger });
+  return {
+    config, db, temporal: temporal.client, app,
+    async close() {
+      await app.close();
+      const docs = await getOrgScheduleModel(db).find({}).lean();
+      for (const doc of docs) {
+        await temporal.client.schedule.getHandle(orgTemporalScheduleId(doc.orgId, doc.scheduleId)).delete().catch(() => undefined);
+      }
+      await worker.shutdown();
+      await db.dropDatabase();
+      await closeDatabase(db);
+      await temporal.close();
+    },
+  };
 }

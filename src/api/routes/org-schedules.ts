@@ -11,7 +11,7 @@ import type { AppConfig } from '../../config';
 import { isValidTimeZone } from '../../config';
 import { parseCron } from '../../domain/cron';
 import {
-  DEFAULT_DST_POLICY, GAP_POLICIES, ID_PATTERN, OVERLAP_POLICIES, presetToCron, SlotLimitError, TIME_PATTERN, type OrgScheduleTarget, type Preset,
+  DEFAULT_DST_POLICY, GAP_POLICIES, ID_PATTERN, OVERLAP_POLICIES, presetToCron, SlotLimitError, TIME_PATTERN, type Preset,
 } from '../../domain/org-schedules';
 import type { Logger } from '../../observability/logger';
 import { createOrgScheduleService, describeCron, OrgScheduleConflict, OrgScheduleNotFound, previewRuns, type OrgScheduleInput } from '../../services/org-schedules';
@@ -88,6 +88,8 @@ const orgParams = z.object({ orgId: z.string().regex(ID_PATTERN, { message: 'exp
 const scheduleParams = orgParams.extend({ scheduleId: z.string().min(1).max(64) });
 const isoDate = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time such as 2027-03-28T00:00:00Z' }).transform((v) => new Date(v));
 const windowSchema = z.object({ from: isoDate, to: isoDate }).strict().superRefine((v, ctx) => {
+  // zod runs this even when a field already failed (then it is still a string): nothing to compare.
+  if (!(v.from instanceof Date) || !(v.to instanceof Date)) return;
   if (v.from.getTime() >= v.to.getTime()) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
   else if (v.to.getTime() - v.from.getTime() > 92 * 86_400_000) ctx.addIssue({ code: 'custom', path: ['to'], message: 'the window may span at most 92 days' });
 });
@@ -131,7 +133,7 @@ export function registerOrgScheduleRoutes(fastify: FastifyInstance, deps: OrgSch
     const { orgId } = request.params;
     if (denied(request, reply, orgId)) return reply;
     const body = request.body;
-    const input: OrgScheduleInput = { name: body.name, cron: cronOf(body)!, timeZone: body.timeZone, dstPolicy: body.dstPolicy, target: body.target as OrgScheduleTarget, paused: body.paused };
+    const input: OrgScheduleInput = { name: body.name, cron: cronOf(body)!, timeZone: body.timeZone, dstPolicy: body.dstPolicy, target: body.target, paused: body.paused };
     try {
       return await reply.code(201).send(await service.create(orgId, input, who(request)));
     } catch (error) { return failure(reply, error); }
@@ -154,7 +156,7 @@ export function registerOrgScheduleRoutes(fastify: FastifyInstance, deps: OrgSch
     const body = request.body;
     try {
       return await service.update(orgId, scheduleId, {
-        name: body.name, cron: cronOf(body), timeZone: body.timeZone, dstPolicy: body.dstPolicy, target: body.target as OrgScheduleTarget | undefined,
+        name: body.name, cron: cronOf(body), timeZone: body.timeZone, dstPolicy: body.dstPolicy, target: body.target,
       });
     } catch (error) { return failure(reply, error); }
   };
