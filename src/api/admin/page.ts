@@ -93,7 +93,11 @@ $('login').addEventListener('submit', async (event) => {
   event.preventDefault();
   state.token = $('token').value.trim(); state.org = $('org').value.trim();
   localStorage.setItem('metronome.token', state.token); localStorage.setItem('metronome.org', state.org);
-  try { await loadSchedules(); say('loaded'); } catch (e) { say(e.message); }
+  $('details').hidden = true; say('loading…');
+  try { await loadSchedules(); say('loaded'); } catch (e) {
+    document.querySelector('#schedules tbody').innerHTML = '';
+    say(e.message);
+  }
   await loadJobs();
 });
 if (state.token && state.org) $('login').requestSubmit();
