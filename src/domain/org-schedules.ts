@@ -4,12 +4,13 @@
 //
 // Why our own slot computation: a Temporal Schedule in a zone handles the ordinary days well,
 // but at a DST transition its behaviour is not a policy anyone chose. Measured on the dev server
-// (Temporal 1.32) with `0,30 1-3 * * *` Europe/Paris: on 2027-03-28 the gap's 02:00 and 02:30
-// are moved to 03:00 and 03:30 (merged with those slots); on 2027-10-31 the overlap's 02:00 ran
-// at its first occurrence (CEST) and 02:30 at its second (CET). So a Metronome organisation
-// schedule compiles to a Temporal spec that EXCLUDES every local date with a transition, plus one
-// "launcher" firing at 23:59 the day before; the workflow started by the launcher runs that
-// date's slots, computed here per the schedule's `dstPolicy`, on durable timers.
+// (Temporal 1.32) with minutes 0,30 of hours 1-3 in Europe/Paris, its next action times move the
+// gap's 02:00 and 02:30 on 2027-03-28 to 03:00 and 03:30 (merged with those slots), and on
+// 2027-10-31 put the overlap's 02:00 at its first occurrence (CEST) but 02:30 at its second (CET).
+// So a Metronome organisation schedule compiles to a Temporal spec that EXCLUDES every local date
+// with a transition, plus one "launcher" firing at 23:59 the day before; the workflow started by
+// the launcher runs that date's slots, computed here per the schedule's `dstPolicy`, on durable
+// timers.
 import { parseCron, type CronFields } from './cron';
 import { addCalendarDays, offsetMinutes, wallTimeOf, type WallTime } from './zoned-time';
 
