@@ -320,10 +320,12 @@ export function createOrgScheduleService(deps: OrgScheduleDeps) {
       const report = byWorkflow.get(workflowId);
       if (report) { out.push({ ...base, status: 'ran', result: report.status, durationMs: report.durationMs, ...(report.error ? { error: report.error } : {}) }); continue; }
       if (slot.at.getTime() > now.getTime()) { out.push({ ...base, status: 'upcoming' }); continue; }
-      const running = await workflowStatus(workflowId);
-      if (running) { out.push({ ...base, status: 'ran', result: running }); continue; }
+      // Paused before asking Temporal: a long pause would otherwise cost one describe per slot.
       const paused = doc.pauses.some((p) => p.from.getTime() <= slot.at.getTime() && (!p.to || slot.at.getTime() < p.to.getTime()));
       if (paused) { out.push({ ...base, status: 'skipped', reason: 'paused' }); continue; }
+      // No report yet: the slot's workflow may be running, or have failed before reporting.
+      const running = await workflowStatus(workflowId);
+      if (running) { out.push({ ...base, status: 'ran', result: running }); continue; }
       out.push({ ...base, status: now.getTime() - slot.at.getTime() <= ORG_SCHEDULE_CATCHUP_WINDOW_MS ? 'pending' : 'missed' });
     }
     // Stats: the runs of the window's slots (whenever they ran, backfills included) and the manual runs started in it.

@@ -2,7 +2,8 @@
 // auth hook (`Authorization: Bearer org:<id>` or `Bearer admin`) in place of the real token auth
 // of src/api/server.ts (another branch), and the error format of the API: 400 {error, fields}.
 import fastify, { type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import swagger from '@fastify/swagger';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../../src/config';
@@ -36,6 +37,8 @@ export async function buildOrgTestApi(deps: { config: AppConfig; db: Connection;
     deps.logger.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: 'internal error' });
   });
+  // As the real server does: the OpenAPI document is generated from the routes' zod schemas.
+  await app.register(swagger, { openapi: { info: { title: 'Metronome (test)', version: '0' } }, transform: jsonSchemaTransform });
   registerOrgScheduleRoutes(app, deps);
   registerAdminPage(app);
   await app.ready();

@@ -117,6 +117,19 @@ describe('organisation schedules API on the real stack', () => {
     await assert.rejects(stack.temporal.schedule.getHandle(other.temporalScheduleId).describe());
   });
 
+  it('every route is in the OpenAPI document, its input described from the zod schemas', () => {
+    const doc = stack.app.swagger() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }>> };
+    const paths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/orgs/'));
+    assert.deepEqual(paths.sort(), [
+      '/api/orgs/{orgId}/schedules', '/api/orgs/{orgId}/schedules/validate-cron', '/api/orgs/{orgId}/schedules/{scheduleId}',
+      '/api/orgs/{orgId}/schedules/{scheduleId}/backfill-missed', '/api/orgs/{orgId}/schedules/{scheduleId}/history',
+      '/api/orgs/{orgId}/schedules/{scheduleId}/pause', '/api/orgs/{orgId}/schedules/{scheduleId}/trigger', '/api/orgs/{orgId}/schedules/{scheduleId}/unpause',
+    ]);
+    const create = doc.paths['/api/orgs/{orgId}/schedules']!.post!.requestBody!.content['application/json']!.schema;
+    assert.deepEqual(Object.keys(create.properties).sort(), ['cron', 'dstPolicy', 'name', 'paused', 'preset', 'target', 'timeZone']);
+    assert.equal(doc.paths['/admin'], undefined, 'the admin page is not an API route');
+  });
+
   it('validate-cron describes the cron and lists next runs in the zone, with offsets and DST flags', async () => {
     const res = await call('POST', `${base(orgA)}/validate-cron`, asA, { cron: '30 2 * * *', timeZone: 'Europe/Paris', count: 50, dstPolicy: { gap: 'skip', overlap: 'both' } });
     assert.equal(res.statusCode, 200, JSON.stringify(res.json()));
