@@ -13,8 +13,8 @@ import type { AppConfig } from '../config';
 import { getModels } from '../db/models';
 import { getOrgScheduleModel, type OrgScheduleDoc } from '../db/models/org-schedule';
 import {
-  cronFields, DEFAULT_DST_POLICY, dstPlanWindow, dstSpecPlan, localIso, nextSlots, ORG_SCHEDULE_WORKFLOW, orgScheduleJob, orgScheduleKey,
-  orgTemporalScheduleId, slotsBetween, slotStamp, slotWorkflowId, type DstPolicy, type OrgScheduleRunInput, type OrgScheduleTarget, type Slot,
+  cronFields, dstPlanWindow, dstSpecPlan, localIso, nextSlots, ORG_SCHEDULE_WORKFLOW, orgScheduleJob, orgScheduleKey,
+  orgTemporalScheduleId, slotsBetween, slotWorkflowId, type DstPolicy, type OrgScheduleRunInput, type OrgScheduleTarget, type Slot,
 } from '../domain/org-schedules';
 import { taskQueueName } from '../domain/queues';
 import { JOB_KEY } from '../domain/search-attributes';
@@ -386,4 +386,3 @@ export interface OrgScheduleHistory {
   manualRuns: { workflowId: string; result: string; startedAt: string; durationMs: number }[];
 }
 
-export { DEFAULT_DST_POLICY, slotStamp };
