@@ -20,6 +20,7 @@ describe('orgScheduleWorkflow at the 2027 Europe/Paris transitions (time-skippin
   const taskQueue = `org-dst-${randomBytes(3).toString('hex')}`;
   const ran: { scheduleId: string; scheduledAt?: string }[] = [];
   const reports: RunReportInput[] = [];
+  let pausedMeanwhile = false;
 
   // One server per case: the time-skipping clock only moves forward, and each case starts in 2026.
   async function start(): Promise<void> {
@@ -32,7 +33,7 @@ describe('orgScheduleWorkflow at the 2027 Europe/Paris transitions (time-skippin
           return Promise.resolve({ itemsProcessed: 1, itemsSucceeded: 1, itemsFailed: 0, metadata: {} });
         },
         recordRunReport: (report: RunReportInput) => { reports.push(report); return Promise.resolve(); },
-        isOrgSchedulePaused: () => Promise.resolve(false),
+        isOrgSchedulePaused: () => Promise.resolve(pausedMeanwhile),
       },
     });
     running = worker.run();
@@ -56,6 +57,7 @@ describe('orgScheduleWorkflow at the 2027 Europe/Paris transitions (time-skippin
     it(`${c.name}: runs ${c.expected.length ? c.expected.join(', ') : 'nothing'}`, async () => {
       const scheduleId = `s${randomBytes(6).toString('hex')}`;
       const input: OrgScheduleRunInput = { orgId: 'acme', scheduleId, cron: '30 2 * * *', timeZone: 'Europe/Paris', dstPolicy: c.policy, target: { type: 'log' }, firedAt: c.firedAt };
+      pausedMeanwhile = false;
       await start();
       let result;
       try {
@@ -76,4 +78,21 @@ describe('orgScheduleWorkflow at the 2027 Europe/Paris transitions (time-skippin
       if (c.expected.length === 0) assert.match(result.reason ?? '', /no slot of the transition date runs/);
     });
   }
+
+  it('a schedule paused while the launcher waits: its slots are skipped, nothing runs', async () => {
+    const scheduleId = `s${randomBytes(6).toString('hex')}`;
+    const firedAt = '2027-10-30T21:59:00Z';
+    const input: OrgScheduleRunInput = { orgId: 'acme', scheduleId, cron: '30 2 * * *', timeZone: 'Europe/Paris', dstPolicy: { gap: 'shift', overlap: 'both' }, target: { type: 'log' }, firedAt };
+    await start();
+    pausedMeanwhile = true;
+    let result;
+    try {
+      result = await env.client.workflow.execute(orgScheduleWorkflow, { taskQueue, workflowId: `org-acme-${scheduleId}-${firedAt}`, args: [input] });
+    } finally {
+      await stop();
+    }
+    assert.deepEqual(result.runs.map((r) => [r.slot, r.status]), [['2027-10-31T00:30:00Z', 'skipped-paused'], ['2027-10-31T01:30:00Z', 'skipped-paused']]);
+    assert.equal(ran.filter((r) => r.scheduleId === scheduleId).length, 0);
+    assert.equal(reports.filter((r) => r.job === `org-schedule:acme/${scheduleId}`).length, 0);
+  });
 });
