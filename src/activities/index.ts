@@ -2,6 +2,7 @@ import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
 import { createHealthActivities } from './health';
 import { createReminderActivities } from './reminders';
+import { createOrgScheduleActivities } from './org-schedules';
 import { createReportActivities } from './reports';
 import { createSendInvitationActivities } from './send-invitations';
 import { createSmokeActivities } from './smoke';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportActivities(deps),
     ...createTaskActivities(deps),
     ...createHealthActivities(deps),
+    ...createOrgScheduleActivities(deps),
   };
 }
 

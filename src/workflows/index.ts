@@ -5,3 +5,4 @@ export { invitationCycleWorkflow, invitationChunkWorkflow, scheduledInvitationCy
 export { remindersWorkflow } from './reminders';
 export { oneOffTaskWorkflow } from './tasks';
 export { healthCheckWorkflow, alertWebhookWorkflow } from './health-check';
+export { orgScheduleWorkflow } from './org-schedules';
