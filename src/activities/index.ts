@@ -1,3 +1,4 @@
+import { createCleanupActivities } from './cleanup';
 import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
 import { createReminderActivities } from './reminders';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendInvitationActivities(deps),
     ...createReminderActivities(deps),
     ...createReportActivities(deps),
+    ...createCleanupActivities(deps),
   };
 }
 

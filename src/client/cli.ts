@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config';
 import { ToolUnavailableError } from '../devstack/tools';
 import { registerCycleCommand } from './commands/cycle';
 import { registerInvitationCommands } from './commands/invitations';
+import { registerRunsCommand } from './commands/runs';
 import { registerSchedulesCommand } from './commands/schedules';
 import { registerSeedCommand } from './commands/seed';
 import { registerSmokeCommand } from './commands/smoke';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerSchedulesCommand(program);
   registerCycleCommand(program);
   registerInvitationCommands(program);
+  registerRunsCommand(program);
   return program;
 }
 

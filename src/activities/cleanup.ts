@@ -1,0 +1,145 @@
+// The daily cleanup, one page at a time. A page is a range of `_id`s (the next `pageSize`
+// documents of the collection in `_id` order); within it the phase's filter is applied in the
+// query itself. Every write is conditional on the state it changes, so a retried page, or a
+// cleanup run twice, changes nothing more.
+import { heartbeat } from '@temporalio/activity';
+import { Types } from 'mongoose';
+import { getModels } from '../db/models';
+import {
+  DELETED_TOKEN_PREFIX, EXPIRABLE_STATUSES,
+  type CleanupCounts, type CleanupPageInput, type CleanupPageResult, type CleanupPhase,
+} from '../domain/cleanup';
+import { signalRemindersCancelled } from '../services/invitation-responses';
+import type { ActivityDeps } from './deps';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Reminders workflows signalled at once. */
+const SIGNAL_CONCURRENCY = 8;
+export const EXPIRED_REMINDERS_REASON = 'expired';
+
+interface IdDoc { _id: Types.ObjectId }
+/** The part of a driver collection the pager needs (all our collections have ObjectId `_id`s). */
+interface PagedCollection {
+  find(filter: object, options: { projection: object }): { sort(spec: object): { limit(n: number): { toArray(): Promise<unknown[]> } } };
+}
+
+function objectId(hex: string): Types.ObjectId {
+  if (!/^[0-9a-f]{24}$/i.test(hex)) throw new Error(`cleanup: "${hex}" is not an ObjectId`);
+  return new Types.ObjectId(hex);
+}
+
+/** The `_id` range of the next page: after `after`, up to and including the page's last `_id`. */
+async function nextRange(collection: PagedCollection, after: string | undefined, pageSize: number) {
+  const lower = after ? { $gt: objectId(after) } : {};
+  const ids = (await collection.find(after ? { _id: lower } : {}, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(pageSize).toArray()) as IdDoc[];
+  const last = ids.at(-1)?._id;
+  if (!last) return undefined;
+  return { filter: { _id: { ...lower, $lte: last } }, last, scanned: ids.length, final: ids.length < pageSize };
+}
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+export function createCleanupActivities({ db, config, temporal, logger }: ActivityDeps) {
+  const { Invitation, Contact, RunReport } = getModels(db);
+
+  /** Invitations still waiting for an answer past `expiresAt` become `expired`; their pending reminders are cancelled. */
+  async function expireInvitations(range: { _id: object }, now: Date): Promise<Partial<CleanupCounts>> {
+    const due = await Invitation.collection.find(
+      { ...range, status: { $in: [...EXPIRABLE_STATUSES] }, expiresAt: { $lte: now } },
+      { projection: { _id: 1, remindersWorkflowId: 1, remindersCancelledAt: 1 } },
+    ).toArray();
+    if (due.length === 0) return {};
+    heartbeat();
+    // One signal per reminders workflow (an owner's month), naming all its invitations of the page.
+    // Signalled before the status changes: a retried page finds them still due and signals again,
+    // which the workflow ignores for invitations already cancelled.
+    const byWorkflow = new Map<string, string[]>();
+    for (const doc of due) {
+      if (typeof doc.remindersWorkflowId !== 'string' || doc.remindersCancelledAt) continue;
+      byWorkflow.set(doc.remindersWorkflowId, [...(byWorkflow.get(doc.remindersWorkflowId) ?? []), String(doc._id)]);
+    }
+    let remindersCancelled = 0;
+    await inParallel([...byWorkflow], SIGNAL_CONCURRENCY, async ([workflowId, ids]) => {
+      if (await signalRemindersCancelled(temporal, workflowId, ids, EXPIRED_REMINDERS_REASON)) remindersCancelled += ids.length;
+    });
+    heartbeat();
+    const ids = due.map((d) => d._id);
+    const expired = await Invitation.collection.updateMany(
+      { _id: { $in: ids }, status: { $in: [...EXPIRABLE_STATUSES] } },
+      { $set: { status: 'expired', updatedAt: now } },
+    );
+    const withReminders = due.filter((d) => typeof d.remindersWorkflowId === 'string' && !d.remindersCancelledAt).map((d) => d._id);
+    if (withReminders.length > 0) {
+      await Invitation.collection.updateMany(
+        { _id: { $in: withReminders }, remindersCancelledAt: { $exists: false } },
+        { $set: { remindersCancelledAt: now, remindersCancelReason: EXPIRED_REMINDERS_REASON } },
+      );
+    }
+    return { expired: expired.modifiedCount, remindersCancelled };
+  }
+
+  /**
+   * "Deleting a token": the token of an invitation whose link stopped working (`expiresAt`) more
+   * than the retention ago is replaced by the tombstone `deleted:<invitation id>`, and
+   * `tokenDeletedAt` is set. The field stays (it is required and uniquely indexed: unsetting it
+   * on many documents would collide on the unique index), the secret is gone, and no link can
+   * resolve the invitation any more.
+   */
+  async function deleteTokens(range: { _id: object }, now: Date): Promise<Partial<CleanupCounts>> {
+    const cutoff = new Date(now.getTime() - config.cleanup.expiredTokenRetentionDays * DAY_MS);
+    const old = await Invitation.collection.find(
+      { ...range, expiresAt: { $lte: cutoff }, tokenDeletedAt: { $exists: false } },
+      { projection: { _id: 1 } },
+    ).toArray();
+    if (old.length === 0) return {};
+    heartbeat();
+    const result = await Invitation.collection.bulkWrite(old.map((doc) => ({
+      updateOne: {
+        filter: { _id: doc._id, tokenDeletedAt: { $exists: false } },
+        update: { $set: { token: `${DELETED_TOKEN_PREFIX}${String(doc._id)}`, tokenDeletedAt: now, updatedAt: now } },
+      },
+    })), { ordered: false });
+    return { tokensDeleted: result.modifiedCount };
+  }
+
+  /** Soft bounces are temporary by nature: every contact's count starts again from 0 each day. */
+  async function resetBounces(range: { _id: object }, now: Date): Promise<Partial<CleanupCounts>> {
+    const result = await Contact.collection.updateMany({ ...range, temporaryBounceCount: { $gt: 0 } }, { $set: { temporaryBounceCount: 0, updatedAt: now } });
+    return { bounceCountsReset: result.modifiedCount };
+  }
+
+  /** Run reports (the `runs` collection) of runs that finished more than the metrics retention ago. */
+  async function pruneReports(range: { _id: object }, now: Date): Promise<Partial<CleanupCounts>> {
+    const cutoff = new Date(now.getTime() - config.cleanup.metricsRetentionHours * HOUR_MS);
+    const result = await RunReport.collection.deleteMany({ ...range, finishedAt: { $lt: cutoff } });
+    return { reportsPruned: result.deletedCount };
+  }
+
+  const phases: Record<CleanupPhase, { collection: PagedCollection; run: (range: { _id: object }, now: Date) => Promise<Partial<CleanupCounts>> }> = {
+    'expire-invitations': { collection: Invitation.collection as unknown as PagedCollection, run: expireInvitations },
+    'delete-tokens': { collection: Invitation.collection as unknown as PagedCollection, run: deleteTokens },
+    'reset-bounces': { collection: Contact.collection as unknown as PagedCollection, run: resetBounces },
+    'prune-reports': { collection: RunReport.collection as unknown as PagedCollection, run: pruneReports },
+  };
+
+  return {
+    /** One page of one cleanup phase. */
+    async cleanupPage({ phase, after, pageSize, now }: CleanupPageInput): Promise<CleanupPageResult> {
+      const handler = phases[phase];
+      if (!handler) throw new Error(`cleanup: unknown phase "${String(phase)}"`);
+      const range = await nextRange(handler.collection, after, pageSize);
+      if (!range) return { scanned: 0, counts: {} };
+      heartbeat({ phase, after });
+      const counts = await handler.run(range.filter, new Date(now));
+      logger.debug({ event: 'cleanup-page', phase, after, scanned: range.scanned, counts }, 'cleanup page');
+      return { ...(range.final ? {} : { next: String(range.last) }), scanned: range.scanned, counts };
+    },
+  };
+}

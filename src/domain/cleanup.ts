@@ -1,0 +1,60 @@
+// The daily cleanup's vocabulary, shared by its workflow and activities (pure: no I/O).
+// The work is split into phases, each walked page by page in `_id` order, so a million expired
+// invitations are a thousand small activities, never one giant one.
+
+/** In this order: expiring first lets the token phase see today's expiries on a later run. */
+export const CLEANUP_PHASES = ['expire-invitations', 'delete-tokens', 'reset-bounces', 'prune-reports'] as const;
+export type CleanupPhase = (typeof CLEANUP_PHASES)[number];
+
+export interface CleanupCounts {
+  expired: number;
+  remindersCancelled: number;
+  tokensDeleted: number;
+  bounceCountsReset: number;
+  reportsPruned: number;
+}
+
+export function emptyCleanupCounts(): CleanupCounts {
+  return { expired: 0, remindersCancelled: 0, tokensDeleted: 0, bounceCountsReset: 0, reportsPruned: 0 };
+}
+
+export function addCleanupCounts(a: CleanupCounts, b: Partial<CleanupCounts>): CleanupCounts {
+  return {
+    expired: a.expired + (b.expired ?? 0),
+    remindersCancelled: a.remindersCancelled + (b.remindersCancelled ?? 0),
+    tokensDeleted: a.tokensDeleted + (b.tokensDeleted ?? 0),
+    bounceCountsReset: a.bounceCountsReset + (b.bounceCountsReset ?? 0),
+    reportsPruned: a.reportsPruned + (b.reportsPruned ?? 0),
+  };
+}
+
+export function totalCleaned(c: CleanupCounts): number {
+  return c.expired + c.tokensDeleted + c.bounceCountsReset + c.reportsPruned;
+}
+
+/** Invitation statuses that still wait for the invitee: these expire at `expiresAt`. */
+export const EXPIRABLE_STATUSES = ['created', 'sent', 'opened', 'started'] as const;
+
+/** A deleted token is replaced by this tombstone (the field is required and unique; see README). */
+export const DELETED_TOKEN_PREFIX = 'deleted:';
+
+export const DEFAULT_CLEANUP_PAGE_SIZE = 1000;
+/** Pages per workflow run before continue-as-new: about 6 history events a page, well under 4,096. */
+export const DEFAULT_CLEANUP_PAGES_PER_RUN = 400;
+
+export interface CleanupPageInput {
+  phase: CleanupPhase;
+  /** Exclusive lower bound of the page (`_id`, hex); absent: from the start. */
+  after?: string;
+  pageSize: number;
+  /** The run's reference time (epoch ms): the same for every page, so a retried page decides the same. */
+  now: number;
+}
+
+export interface CleanupPageResult {
+  /** `_id` of the page's last document: the next page starts after it. Absent: the phase is done. */
+  next?: string;
+  /** Documents in the `_id` range walked (matching or not). */
+  scanned: number;
+  counts: Partial<CleanupCounts>;
+}
