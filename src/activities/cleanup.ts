@@ -70,18 +70,16 @@ export function createCleanupActivities({ db, config, temporal, logger }: Activi
       if (await signalRemindersCancelled(temporal, workflowId, ids, EXPIRED_REMINDERS_REASON)) remindersCancelled += ids.length;
     });
     heartbeat();
-    const ids = due.map((d) => d._id);
-    const expired = await Invitation.collection.updateMany(
-      { _id: { $in: ids }, status: { $in: [...EXPIRABLE_STATUSES] } },
-      { $set: { status: 'expired', updatedAt: now } },
+    // Writes filter on the page's `_id` range plus the condition: the local MongoDB-protocol server
+    // answers range filters from its `_id` index, but scans the collection for `_id: {$in}` combined
+    // with any other field (2 s a page at 50,000 invitations, measured by bench/cleanup.ts).
+    const stillDue = { ...range, status: { $in: [...EXPIRABLE_STATUSES] }, expiresAt: { $lte: now } };
+    const withReminders = await Invitation.collection.updateMany(
+      { ...stillDue, remindersWorkflowId: { $exists: true }, remindersCancelledAt: { $exists: false } },
+      { $set: { status: 'expired', updatedAt: now, remindersCancelledAt: now, remindersCancelReason: EXPIRED_REMINDERS_REASON } },
     );
-    const withReminders = due.filter((d) => typeof d.remindersWorkflowId === 'string' && !d.remindersCancelledAt).map((d) => d._id);
-    if (withReminders.length > 0) {
-      await Invitation.collection.updateMany(
-        { _id: { $in: withReminders }, remindersCancelledAt: { $exists: false } },
-        { $set: { remindersCancelledAt: now, remindersCancelReason: EXPIRED_REMINDERS_REASON } },
-      );
-    }
+    const others = await Invitation.collection.updateMany(stillDue, { $set: { status: 'expired', updatedAt: now } });
+    const expired = { modifiedCount: withReminders.modifiedCount + others.modifiedCount };
     return { expired: expired.modifiedCount, remindersCancelled };
   }
 
@@ -100,9 +98,11 @@ export function createCleanupActivities({ db, config, temporal, logger }: Activi
     ).toArray();
     if (old.length === 0) return {};
     heartbeat();
+    // By `_id` alone (any other field in the filter makes the local server scan the collection);
+    // the find above already left out the tokens deleted before, and the tombstone is the same on a retry.
     const result = await Invitation.collection.bulkWrite(old.map((doc) => ({
       updateOne: {
-        filter: { _id: doc._id, tokenDeletedAt: { $exists: false } },
+        filter: { _id: doc._id },
         update: { $set: { token: `${DELETED_TOKEN_PREFIX}${String(doc._id)}`, tokenDeletedAt: now, updatedAt: now } },
       },
     })), { ordered: false });

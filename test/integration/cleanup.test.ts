@@ -131,8 +131,8 @@ describe('cleanup job (real stack)', () => {
     for (const d of of([...ids.withReminders, ...ids.noReminders, ...ids.future])) assert.doesNotMatch(String(d.token), /^deleted:/, 'recent tokens stay');
 
     const contacts = await Contact.collection.find({}).toArray();
-    assert.deepEqual(contacts.map((c) => c.temporaryBounceCount), contacts.map(() => 0));
-    assert.deepEqual(contacts.map((c) => c.bounceCount), contacts.map(() => 1), 'hard bounces are not touched');
+    assert.deepEqual(contacts.map((c): unknown => c.temporaryBounceCount), contacts.map(() => 0));
+    assert.deepEqual(contacts.map((c): unknown => c.bounceCount), contacts.map(() => 1), 'hard bounces are not touched');
 
     const reports = await RunReport.collection.find({}).toArray();
     assert.deepEqual(reports.filter((r) => r.job === 'old-job'), []);
