@@ -5,7 +5,8 @@
 // more than the token retention ago, 30 % still open; as many contacts, 10 % with soft bounces;
 // 10,000 run reports, half older than the metrics retention — then runs cleanupWorkflow through an
 // in-process worker, twice (the second run finds nothing to do: the cost of the scan alone).
-// Prints wall time, pages, the page latency per phase and the counts; the last line is JSON.
+// Prints wall time, pages, the latency of the plan and page activities per phase and the counts;
+// the last line is JSON.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -17,7 +18,7 @@ import { closeDatabase, connectDatabase, ensureIndexes } from '../src/db/connect
 import { getModels } from '../src/db/models';
 import { stackUp } from '../src/devstack/stack';
 import { durationStats } from '../src/domain/run-stats';
-import type { CleanupPageInput, CleanupPhase } from '../src/domain/cleanup';
+import type { CleanupPageInput, CleanupPlanInput } from '../src/domain/cleanup';
 import { remindersWorkflowId } from '../src/domain/jobs';
 import { createMailer } from '../src/mail/mailer';
 import { createLogger } from '../src/observability/logger';
@@ -98,17 +99,19 @@ async function main(): Promise<void> {
   const temporal = await connectTemporal(config);
   const mailer = createMailer(config.mail.smtpUrl, config.mail.from);
   const activities = createActivities({ db, mailer, config, logger: createLogger('warn'), temporal: temporal.client });
-  const latencies = new Map<CleanupPhase, number[]>();
+  const latencies = new Map<string, number[]>();
+  const time = async <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      latencies.set(key, [...(latencies.get(key) ?? []), performance.now() - started]);
+    }
+  };
   const timed = {
     ...activities,
-    async cleanupPage(input: CleanupPageInput) {
-      const started = performance.now();
-      try {
-        return await activities.cleanupPage(input);
-      } finally {
-        latencies.set(input.phase, [...(latencies.get(input.phase) ?? []), performance.now() - started]);
-      }
-    },
+    cleanupPlan: (input: CleanupPlanInput) => time(`${input.phase} plan`, () => activities.cleanupPlan(input)),
+    cleanupPage: (input: CleanupPageInput) => time(input.phase, () => activities.cleanupPage(input)),
   };
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const taskQueue = `${config.temporal.taskQueue}-maintenance`;
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
     const wallMs = Date.now() - started;
     const phases = Object.fromEntries([...latencies].map(([phase, ms]) => {
       const d = durationStats(ms.map(Math.round));
-      return [phase, { pages: ms.length, totalMs: Math.round(ms.reduce((a, b) => a + b, 0)), pageP50Ms: d.p50, pageP95Ms: d.p95, pageMaxMs: d.max }];
+      return [phase, { calls: ms.length, totalMs: Math.round(ms.reduce((a, b) => a + b, 0)), p50Ms: d.p50, p95Ms: d.p95, maxMs: d.max }];
     }));
     return { wallMs, result, phases };
   };
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
   for (const [name, run] of [['first run', first], ['second run (nothing left)', second]] as const) {
     console.log(`${name}: ${(run.wallMs / 1000).toFixed(1)} s, ${run.result.pages} pages in ${run.result.runs} workflow run(s)`);
     console.log(`  counts: expired ${run.result.expired}, remindersCancelled ${run.result.remindersCancelled}, tokensDeleted ${run.result.tokensDeleted}, bounceCountsReset ${run.result.bounceCountsReset}, reportsPruned ${run.result.reportsPruned}`);
-    for (const [phase, p] of Object.entries(run.phases)) console.log(`  ${phase.padEnd(19)} ${String(p.pages).padStart(4)} pages  ${(p.totalMs / 1000).toFixed(1).padStart(6)} s  page p50 ${p.pageP50Ms} ms  p95 ${p.pageP95Ms} ms  max ${p.pageMaxMs} ms`);
+    for (const [phase, p] of Object.entries(run.phases)) console.log(`  ${phase.padEnd(24)} ${String(p.calls).padStart(4)} calls  ${(p.totalMs / 1000).toFixed(1).padStart(6)} s  p50 ${p.p50Ms} ms  p95 ${p.p95Ms} ms  max ${p.maxMs} ms`);
   }
   console.log(`peak RSS of this process (worker + seeding): ${Math.round(peakRss / 1048576)} MB`);
   console.log(JSON.stringify({ invitations: total, pageSize, seedMs, first, second, peakRssMb: Math.round(peakRss / 1048576) }));

@@ -2,12 +2,12 @@
 // documents of the collection in `_id` order); within it the phase's filter is applied in the
 // query itself. Every write is conditional on the state it changes, so a retried page, or a
 // cleanup run twice, changes nothing more.
-import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { Types } from 'mongoose';
 import { getModels } from '../db/models';
 import {
   DELETED_TOKEN_PREFIX, EXPIRABLE_STATUSES,
-  type CleanupCounts, type CleanupPageInput, type CleanupPageResult, type CleanupPhase,
+  type CleanupCounts, type CleanupPageInput, type CleanupPageResult, type CleanupPhase, type CleanupPlan, type CleanupPlanInput,
 } from '../domain/cleanup';
 import { signalRemindersCancelled } from '../services/invitation-responses';
 import type { ActivityDeps } from './deps';
@@ -19,23 +19,40 @@ const SIGNAL_CONCURRENCY = 8;
 export const EXPIRED_REMINDERS_REASON = 'expired';
 
 interface IdDoc { _id: Types.ObjectId }
-/** The part of a driver collection the pager needs (all our collections have ObjectId `_id`s). */
+/** The part of a driver collection the planner needs (all our collections have ObjectId `_id`s). */
 interface PagedCollection {
-  find(filter: object, options: { projection: object }): { sort(spec: object): { limit(n: number): { toArray(): Promise<unknown[]> } } };
+  find(filter: object, options: { projection: object; batchSize: number }): { sort(spec: object): { limit(n: number): AsyncIterable<unknown> } };
 }
 
-function objectId(hex: string): Types.ObjectId {
-  if (!/^[0-9a-f]{24}$/i.test(hex)) throw new Error(`cleanup: "${hex}" is not an ObjectId`);
+function objectId(hex: string, field: string): Types.ObjectId {
+  if (!/^[0-9a-f]{24}$/i.test(hex)) throw ApplicationFailure.nonRetryable(`cleanup: ${field} "${hex}" is not an ObjectId`, 'InvalidInput');
   return new Types.ObjectId(hex);
 }
 
-/** The `_id` range of the next page: after `after`, up to and including the page's last `_id`. */
-async function nextRange(collection: PagedCollection, after: string | undefined, pageSize: number) {
-  const lower = after ? { $gt: objectId(after) } : {};
-  const ids = (await collection.find(after ? { _id: lower } : {}, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(pageSize).toArray()) as IdDoc[];
-  const last = ids.at(-1)?._id;
-  if (!last) return undefined;
-  return { filter: { _id: { ...lower, $lte: last } }, last, scanned: ids.length, final: ids.length < pageSize };
+/** The filter of the page (after, upTo]. */
+function rangeOf(after: string | undefined, upTo: string): { _id: object } {
+  return { _id: { ...(after ? { $gt: objectId(after, 'after') } : {}), $lte: objectId(upTo, 'upTo') } };
+}
+
+/**
+ * The bounds of the next `pages` pages, from one sorted read of `_id`s. Sorting is what costs on
+ * the local MongoDB-protocol server (it sorts everything after `after` for each query: 0.4 s at
+ * 100,000 documents), so it is done once per batch of pages, not once per page.
+ */
+async function planPages(collection: PagedCollection, after: string | undefined, pageSize: number, pages: number): Promise<CleanupPlan> {
+  const wanted = pageSize * pages;
+  const bounds: string[] = [];
+  let seen = 0;
+  let last: Types.ObjectId | undefined;
+  const cursor = collection.find(after ? { _id: { $gt: objectId(after, 'after') } } : {}, { projection: { _id: 1 }, batchSize: 10_000 }).sort({ _id: 1 }).limit(wanted);
+  for await (const doc of cursor) {
+    last = (doc as IdDoc)._id;
+    seen += 1;
+    if (seen % pageSize === 0) bounds.push(String(last));
+    if (seen % 50_000 === 0) heartbeat({ seen });
+  }
+  if (last && seen % pageSize !== 0) bounds.push(String(last));
+  return { bounds, exhausted: seen < wanted };
 }
 
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -129,17 +146,25 @@ export function createCleanupActivities({ db, config, temporal, logger }: Activi
     'prune-reports': { collection: RunReport.collection as unknown as PagedCollection, run: pruneReports },
   };
 
+  function phaseOf(phase: CleanupPhase) {
+    const handler = (phases as Partial<typeof phases>)[phase];
+    if (!handler) throw ApplicationFailure.nonRetryable(`cleanup: unknown phase "${String(phase)}"`, 'InvalidInput');
+    return handler;
+  }
+
   return {
-    /** One page of one cleanup phase. */
-    async cleanupPage({ phase, after, pageSize, now }: CleanupPageInput): Promise<CleanupPageResult> {
-      const handler = phases[phase];
-      if (!handler) throw new Error(`cleanup: unknown phase "${String(phase)}"`);
-      const range = await nextRange(handler.collection, after, pageSize);
-      if (!range) return { scanned: 0, counts: {} };
+    /** Where the next pages of a phase end (one sorted read of `_id`s for many pages). */
+    async cleanupPlan({ phase, after, pageSize, pages }: CleanupPlanInput): Promise<CleanupPlan> {
+      return planPages(phaseOf(phase).collection, after, pageSize, pages);
+    },
+
+    /** One page of one cleanup phase: the `_id` range (after, upTo]. */
+    async cleanupPage({ phase, after, upTo, now }: CleanupPageInput): Promise<CleanupPageResult> {
+      const handler = phaseOf(phase);
       heartbeat({ phase, after });
-      const counts = await handler.run(range.filter, new Date(now));
-      logger.debug({ event: 'cleanup-page', phase, after, scanned: range.scanned, counts }, 'cleanup page');
-      return { ...(range.final ? {} : { next: String(range.last) }), scanned: range.scanned, counts };
+      const counts = await handler.run(rangeOf(after, upTo), new Date(now));
+      logger.debug({ event: 'cleanup-page', phase, after, upTo, counts }, 'cleanup page');
+      return { counts };
     },
   };
 }

@@ -42,19 +42,31 @@ export const DEFAULT_CLEANUP_PAGE_SIZE = 1000;
 /** Pages per workflow run before continue-as-new: about 6 history events a page, well under 4,096. */
 export const DEFAULT_CLEANUP_PAGES_PER_RUN = 400;
 
-export interface CleanupPageInput {
+export interface CleanupPlanInput {
   phase: CleanupPhase;
-  /** Exclusive lower bound of the page (`_id`, hex); absent: from the start. */
+  /** Exclusive lower bound (`_id`, hex); absent: from the start of the collection. */
   after?: string;
   pageSize: number;
+  /** How many pages to plan at most. */
+  pages: number;
+}
+
+export interface CleanupPlan {
+  /** The last `_id` of each page, ascending: page i is (bounds[i-1] or `after`, bounds[i]]. */
+  bounds: string[];
+  /** No document after the last bound: the phase is done once these pages are. */
+  exhausted: boolean;
+}
+
+export interface CleanupPageInput {
+  phase: CleanupPhase;
+  /** The page is the `_id` range (after, upTo]; no `after`: from the start. */
+  after?: string;
+  upTo: string;
   /** The run's reference time (epoch ms): the same for every page, so a retried page decides the same. */
   now: number;
 }
 
 export interface CleanupPageResult {
-  /** `_id` of the page's last document: the next page starts after it. Absent: the phase is done. */
-  next?: string;
-  /** Documents in the `_id` range walked (matching or not). */
-  scanned: number;
   counts: Partial<CleanupCounts>;
 }

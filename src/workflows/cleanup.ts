@@ -1,7 +1,8 @@
 // The daily cleanup (`cleanup` Schedule, 02:00 SCHEDULER_TIMEZONE, maintenance task queue):
 // expires invitations past `expiresAt` and cancels their reminders, deletes old tokens, resets
 // soft-bounce counts, prunes old run reports. Each phase walks its collection page by page in
-// `_id` order, one activity per page; after `maxPagesPerRun` pages (or when Temporal suggests it)
+// `_id` order: one activity plans where the next pages end (one sorted read of `_id`s), then one
+// activity per page works on its `_id` range; after `maxPagesPerRun` pages (or when Temporal suggests it)
 // the workflow continues as new with its position and counts, so its history stays small
 // whatever the size of the database. Ends with a run report (job `cleanup`).
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
@@ -12,7 +13,7 @@ import {
 } from '../domain/cleanup';
 import { CLEANUP } from '../domain/jobs';
 
-const { cleanupPage } = proxyActivities<Activities>({
+const { cleanupPlan, cleanupPage } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   // About ten minutes of attempts, then the run fails with a report; tomorrow's run starts over.
@@ -63,16 +64,20 @@ export async function cleanupWorkflow(input: CleanupInput = {}): Promise<Cleanup
     phases: for (const phase of CLEANUP_PHASES.slice(first)) {
       let after = phase === input.phase ? input.after : undefined;
       for (;;) {
-        if (pagesThisRun >= maxPagesPerRun || workflowInfo().continueAsNewSuggested) {
+        const budget = maxPagesPerRun - pagesThisRun;
+        if (budget <= 0 || workflowInfo().continueAsNewSuggested) {
           resumeAt = { phase, after };
           break phases;
         }
-        const page = await cleanupPage({ phase, after, pageSize, now });
-        counts = addCleanupCounts(counts, page.counts);
-        pages += 1;
-        pagesThisRun += 1;
-        if (page.next === undefined) break;
-        after = page.next;
+        const plan = await cleanupPlan({ phase, after, pageSize, pages: budget });
+        for (const upTo of plan.bounds) {
+          const page = await cleanupPage({ phase, after, upTo, now });
+          counts = addCleanupCounts(counts, page.counts);
+          pages += 1;
+          pagesThisRun += 1;
+          after = upTo;
+        }
+        if (plan.exhausted) break;
       }
     }
   } catch (error) {

@@ -7,11 +7,11 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { RunReportInput } from '../../src/activities/reports';
-import { CLEANUP_PHASES, type CleanupPageInput, type CleanupPageResult, type CleanupPhase } from '../../src/domain/cleanup';
+import { CLEANUP_PHASES, type CleanupPageInput, type CleanupPageResult, type CleanupPhase, type CleanupPlan, type CleanupPlanInput } from '../../src/domain/cleanup';
 import { cleanupWorkflow } from '../../src/workflows';
 import { createTimeSkippingEnv, WORKFLOWS_PATH } from '../helpers/time-skipping';
 
-/** A fake collection per phase: `size` documents with ids 000…; every `matchEvery`-th one is cleaned. */
+/** Fake collections of `size` documents with ids 0, 1, 2…; every document of a page is cleaned. */
 const FAKE: Record<CleanupPhase, { size: number; counter: string }> = {
   'expire-invitations': { size: 23, counter: 'expired' },
   'delete-tokens': { size: 23, counter: 'tokensDeleted' },
@@ -19,14 +19,22 @@ const FAKE: Record<CleanupPhase, { size: number; counter: string }> = {
   'prune-reports': { size: 0, counter: 'reportsPruned' },
 };
 
-function fakePage({ phase, after, pageSize }: CleanupPageInput): CleanupPageResult {
+function fakePlan({ phase, after, pageSize, pages }: CleanupPlanInput): CleanupPlan {
   const start = after === undefined ? 0 : Number(after) + 1;
-  const end = Math.min(FAKE[phase].size, start + pageSize);
-  if (end <= start) return { scanned: 0, counts: {} };
+  const wanted = pageSize * pages;
+  const seen = Math.max(0, Math.min(FAKE[phase].size - start, wanted));
+  const bounds: string[] = [];
+  for (let k = pageSize; k <= seen; k += pageSize) bounds.push(String(start + k - 1));
+  if (seen % pageSize !== 0) bounds.push(String(start + seen - 1));
+  return { bounds, exhausted: seen < wanted };
+}
+
+function fakePage({ phase, after, upTo }: CleanupPageInput): CleanupPageResult {
+  const cleaned = Number(upTo) - (after === undefined ? -1 : Number(after));
   // Every document of the page counts once; expired invitations also had reminders to cancel.
-  const counts: Record<string, number> = { [FAKE[phase].counter]: end - start };
+  const counts: Record<string, number> = { [FAKE[phase].counter]: cleaned };
   if (phase === 'expire-invitations') counts.remindersCancelled = 1;
-  return { scanned: end - start, counts, ...(end < FAKE[phase].size ? { next: String(end - 1) } : {}) };
+  return { counts };
 }
 
 describe('cleanup workflow (time-skipping server, activities isolated)', () => {
@@ -40,11 +48,13 @@ describe('cleanup workflow (time-skipping server, activities isolated)', () => {
 
   async function run(input: Parameters<typeof cleanupWorkflow>[0], page: (input: CleanupPageInput) => CleanupPageResult = fakePage) {
     const calls: CleanupPageInput[] = [];
+    const plans: CleanupPlanInput[] = [];
     const reports: RunReportInput[] = [];
     const taskQueue = `cleanup-${Math.random().toString(36).slice(2)}`;
     const worker = await Worker.create({
       connection: env.nativeConnection, taskQueue, workflowsPath: WORKFLOWS_PATH,
       activities: {
+        cleanupPlan: (i: CleanupPlanInput) => { plans.push(i); return Promise.resolve(fakePlan(i)); },
         cleanupPage: (i: CleanupPageInput) => { calls.push(i); return Promise.resolve(page(i)); },
         recordRunReport: (r: RunReportInput) => { reports.push(r); return Promise.resolve(); },
       },
@@ -54,42 +64,43 @@ describe('cleanup workflow (time-skipping server, activities isolated)', () => {
       (result) => ({ result, error: undefined }),
       (error: unknown) => ({ result: undefined, error }),
     ));
-    return { ...outcome, calls, reports, workflowId };
+    return { ...outcome, calls, plans, reports, workflowId };
   }
 
   it('walks every phase page by page and sums the counts', async () => {
-    const { result, calls, reports } = await run({ pageSize: 10 });
-    assert.deepEqual(calls.map((c) => [c.phase, c.after]), [
-      ['expire-invitations', undefined], ['expire-invitations', '9'], ['expire-invitations', '19'],
-      ['delete-tokens', undefined], ['delete-tokens', '9'], ['delete-tokens', '19'],
-      ['reset-bounces', undefined],
-      ['prune-reports', undefined],
+    const { result, calls, plans, reports } = await run({ pageSize: 10 });
+    assert.deepEqual(calls.map((c) => [c.phase, c.after, c.upTo]), [
+      ['expire-invitations', undefined, '9'], ['expire-invitations', '9', '19'], ['expire-invitations', '19', '22'],
+      ['delete-tokens', undefined, '9'], ['delete-tokens', '9', '19'], ['delete-tokens', '19', '22'],
+      ['reset-bounces', undefined, '6'],
     ]);
-    assert.ok(calls.every((c) => c.pageSize === 10 && c.now === calls[0]!.now), 'one reference time for the whole cleanup');
+    assert.deepEqual(plans.map((p) => [p.phase, p.pageSize, p.pages]), [
+      ['expire-invitations', 10, 400], ['delete-tokens', 10, 397], ['reset-bounces', 10, 394], ['prune-reports', 10, 393],
+    ], 'one plan per phase for the pages left in the run');
+    assert.ok(calls.every((c) => c.now === calls[0]!.now), 'one reference time for the whole cleanup');
     assert.deepEqual(result && { ...result, durationMs: 0 }, {
-      expired: 23, remindersCancelled: 3, tokensDeleted: 23, bounceCountsReset: 7, reportsPruned: 0, pages: 8, runs: 1, durationMs: 0,
+      expired: 23, remindersCancelled: 3, tokensDeleted: 23, bounceCountsReset: 7, reportsPruned: 0, pages: 7, runs: 1, durationMs: 0,
     });
     assert.equal(reports.length, 1);
     assert.equal(reports[0]!.job, 'cleanup');
     assert.equal(reports[0]!.status, 'completed');
     assert.equal(reports[0]!.itemsProcessed, 53);
-    assert.deepEqual(reports[0]!.stats, { expired: 23, remindersCancelled: 3, tokensDeleted: 23, bounceCountsReset: 7, reportsPruned: 0, pages: 8 });
+    assert.deepEqual(reports[0]!.stats, { expired: 23, remindersCancelled: 3, tokensDeleted: 23, bounceCountsReset: 7, reportsPruned: 0, pages: 7 });
   });
 
   it('continues as new every maxPagesPerRun pages, resuming where it stopped, counts carried over', async () => {
     const { result, calls, reports, workflowId } = await run({ pageSize: 5, maxPagesPerRun: 3 });
-    // 5 + 5 + 2 + 1 pages = 13 pages, 3 per run: 5 runs.
-    assert.equal(calls.length, 13);
-    const expected: [string, string | undefined][] = [];
+    // 5 + 5 + 2 + 0 pages = 12 pages, 3 per run: 4 full runs, and a 5th finds the last phase empty.
+    assert.equal(calls.length, 12);
+    const expected: [string, string | undefined, string][] = [];
     for (const phase of CLEANUP_PHASES) {
       const size = FAKE[phase].size;
-      expected.push([phase, undefined]);
-      for (let end = 5; end < size; end += 5) expected.push([phase, String(end - 1)]);
+      for (let start = 0; start < size; start += 5) expected.push([phase, start === 0 ? undefined : String(start - 1), String(Math.min(size, start + 5) - 1)]);
     }
-    assert.deepEqual(calls.map((c) => [c.phase, c.after]), expected, 'no page skipped or repeated across runs');
+    assert.deepEqual(calls.map((c) => [c.phase, c.after, c.upTo]), expected, 'no page skipped or repeated across runs');
     assert.equal(new Set(calls.map((c) => c.now)).size, 1, 'the reference time survives continue-as-new');
     assert.equal(result?.runs, 5);
-    assert.equal(result?.pages, 13);
+    assert.equal(result?.pages, 12);
     assert.equal(result?.expired, 23);
     assert.equal(result?.remindersCancelled, 5);
     assert.equal(result?.bounceCountsReset, 7);
