@@ -1,7 +1,8 @@
 // The daily cleanup on the real stack: expired invitations, old tokens, soft bounces and old run
 // reports seeded into a database of the test's own, cleanupWorkflow run through a real worker
 // (small pages and few pages per run, so paging and continue-as-new happen), the database checked,
-// and the reminders of the expired invitations cancelled in their real reminders workflow.
+// and the reminders of the expired invitations cancelled in their real reminders workflow, which
+// then records its own run report.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { Types, type Connection } from 'mongoose';
 import type { AppConfig } from '../../src/config';
 import { connectDatabase, closeDatabase, ensureIndexes } from '../../src/db/connection';
 import { getModels } from '../../src/db/models';
+import { signalRemindersCancelled } from '../../src/services/invitation-responses';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal';
 import { remindersWorkflowId } from '../../src/domain/jobs';
 import { taskQueueName } from '../../src/domain/queues';
@@ -157,5 +159,16 @@ describe('cleanup job (real stack)', () => {
       [0, 0, 0, 0, 0],
       'a second run finds nothing left to do',
     );
+  });
+
+  it('the reminders workflow, once nothing is left to remind, records its own run report', async () => {
+    await signalRemindersCancelled(temporal.client, remindersId, [String(ids.keeper)], 'test over');
+    const summary = await temporal.client.workflow.getHandle<typeof remindersWorkflow>(remindersId).result();
+    assert.deepEqual(summary, { first: { cancelled: 26 }, second: { cancelled: 26 } });
+    const report = await getModels(db).RunReport.findOne({ job: 'reminders', workflowId: remindersId }).lean();
+    assert.ok(report, 'a reminders report');
+    assert.equal(report.status, 'completed');
+    assert.equal(report.month, month);
+    assert.deepEqual([report.itemsProcessed, report.itemsSucceeded, report.itemsFailed], [52, 0, 0]);
   });
 });
