@@ -6,7 +6,7 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { Types } from 'mongoose';
 import { getModels } from '../db/models';
 import {
-  DELETED_TOKEN_PREFIX, EXPIRABLE_STATUSES,
+  cleanupInputProblem, DELETED_TOKEN_PREFIX, EXPIRABLE_STATUSES,
   type CleanupCounts, type CleanupPageInput, type CleanupPageResult, type CleanupPhase, type CleanupPlan, type CleanupPlanInput,
 } from '../domain/cleanup';
 import { signalRemindersCancelled } from '../services/invitation-responses';
@@ -155,6 +155,8 @@ export function createCleanupActivities({ db, config, temporal, logger }: Activi
   return {
     /** Where the next pages of a phase end (one sorted read of `_id`s for many pages). */
     async cleanupPlan({ phase, after, pageSize, pages }: CleanupPlanInput): Promise<CleanupPlan> {
+      const problem = cleanupInputProblem({ pageSize, maxPagesPerRun: pages });
+      if (problem) throw ApplicationFailure.nonRetryable(`cleanupPlan: ${problem}`, 'InvalidInput');
       return planPages(phaseOf(phase).collection, after, pageSize, pages);
     },
 

@@ -42,6 +42,21 @@ export const DEFAULT_CLEANUP_PAGE_SIZE = 1000;
 /** Pages per workflow run before continue-as-new: about 6 history events a page, well under 4,096. */
 export const DEFAULT_CLEANUP_PAGES_PER_RUN = 400;
 
+export const MAX_CLEANUP_PAGE_SIZE = 10_000;
+export const MAX_CLEANUP_PAGES_PER_RUN = 2_000;
+
+/** The problem with a cleanup's tuning input, naming the field; undefined when it is fine. */
+export function cleanupInputProblem(input: { pageSize?: unknown; maxPagesPerRun?: unknown }): string | undefined {
+  const wholeIn = (value: unknown, max: number) => typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= max;
+  if (input.pageSize !== undefined && !wholeIn(input.pageSize, MAX_CLEANUP_PAGE_SIZE)) {
+    return `pageSize must be a whole number from 1 to ${MAX_CLEANUP_PAGE_SIZE}, got ${JSON.stringify(input.pageSize)}`;
+  }
+  if (input.maxPagesPerRun !== undefined && !wholeIn(input.maxPagesPerRun, MAX_CLEANUP_PAGES_PER_RUN)) {
+    return `maxPagesPerRun must be a whole number from 1 to ${MAX_CLEANUP_PAGES_PER_RUN}, got ${JSON.stringify(input.maxPagesPerRun)}`;
+  }
+  return undefined;
+}
+
 export interface CleanupPlanInput {
   phase: CleanupPhase;
   /** Exclusive lower bound (`_id`, hex); absent: from the start of the collection. */

@@ -5,10 +5,10 @@
 // activity per page works on its `_id` range; after `maxPagesPerRun` pages (or when Temporal suggests it)
 // the workflow continues as new with its position and counts, so its history stays small
 // whatever the size of the database. Ends with a run report (job `cleanup`).
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  addCleanupCounts, CLEANUP_PHASES, DEFAULT_CLEANUP_PAGE_SIZE, DEFAULT_CLEANUP_PAGES_PER_RUN, emptyCleanupCounts, totalCleaned,
+  addCleanupCounts, CLEANUP_PHASES, cleanupInputProblem, DEFAULT_CLEANUP_PAGE_SIZE, DEFAULT_CLEANUP_PAGES_PER_RUN, emptyCleanupCounts, totalCleaned,
   type CleanupCounts, type CleanupPhase,
 } from '../domain/cleanup';
 import { CLEANUP } from '../domain/jobs';
@@ -49,6 +49,8 @@ export interface CleanupResult extends CleanupCounts {
 }
 
 export async function cleanupWorkflow(input: CleanupInput = {}): Promise<CleanupResult> {
+  const problem = cleanupInputProblem(input);
+  if (problem) throw ApplicationFailure.nonRetryable(`cleanupWorkflow input: ${problem}`, 'InvalidInput');
   const pageSize = input.pageSize ?? DEFAULT_CLEANUP_PAGE_SIZE;
   const maxPagesPerRun = input.maxPagesPerRun ?? DEFAULT_CLEANUP_PAGES_PER_RUN;
   const startedAt = input.startedAt ?? Date.now();

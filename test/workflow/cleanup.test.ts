@@ -122,4 +122,18 @@ describe('cleanup workflow (time-skipping server, activities isolated)', () => {
     assert.match(reports[0]!.error ?? '', /database unreachable/);
     assert.equal((reports[0]!.stats as { expired: number }).expired, 23);
   });
+
+  it('refuses a malformed input at once, naming the field, and touches nothing', async () => {
+    for (const [input, message] of [
+      [{ pageSize: 0 }, /pageSize must be a whole number from 1 to 10000, got 0/],
+      [{ pageSize: 2.5 }, /pageSize must be a whole number/],
+      [{ maxPagesPerRun: -1 }, /maxPagesPerRun must be a whole number from 1 to 2000, got -1/],
+      [{ pageSize: '100' as unknown as number }, /pageSize must be a whole number from 1 to 10000, got "100"/],
+    ] as const) {
+      const { error, calls, plans, reports } = await run(input);
+      assert.ok(error instanceof WorkflowFailedError, String(error));
+      assert.match(String(error.cause?.message), message);
+      assert.deepEqual([calls.length, plans.length, reports.length], [0, 0, 0]);
+    }
+  });
 });
