@@ -87,17 +87,16 @@ export function createCleanupActivities({ db, config, temporal, logger }: Activi
       if (await signalRemindersCancelled(temporal, workflowId, ids, EXPIRED_REMINDERS_REASON)) remindersCancelled += ids.length;
     });
     heartbeat();
-    // Writes filter on the page's `_id` range plus the condition: the local MongoDB-protocol server
-    // answers range filters from its `_id` index, but scans the collection for `_id: {$in}` combined
-    // with any other field (2 s a page at 50,000 invitations, measured by bench/cleanup.ts).
+    // Writes filter on the page's `_id` range plus the condition, never on `_id: {$in: ids}` plus a
+    // condition: on the local MongoDB-protocol server the latter scans the whole collection
+    // (2.2 s for 500 ids at 50,000 invitations, 7.7 s at 100,000), the former about 0.1 s.
     const stillDue = { ...range, status: { $in: [...EXPIRABLE_STATUSES] }, expiresAt: { $lte: now } };
     const withReminders = await Invitation.collection.updateMany(
       { ...stillDue, remindersWorkflowId: { $exists: true }, remindersCancelledAt: { $exists: false } },
       { $set: { status: 'expired', updatedAt: now, remindersCancelledAt: now, remindersCancelReason: EXPIRED_REMINDERS_REASON } },
     );
     const others = await Invitation.collection.updateMany(stillDue, { $set: { status: 'expired', updatedAt: now } });
-    const expired = { modifiedCount: withReminders.modifiedCount + others.modifiedCount };
-    return { expired: expired.modifiedCount, remindersCancelled };
+    return { expired: withReminders.modifiedCount + others.modifiedCount, remindersCancelled };
   }
 
   /**
