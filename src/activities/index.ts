@@ -1,3 +1,4 @@
+import { createCleanupActivities } from './cleanup';
 import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
 import { createHealthActivities } from './health';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTaskActivities(deps),
     ...createHealthActivities(deps),
     ...createOrgScheduleActivities(deps),
+    ...createCleanupActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config';
 import { ToolUnavailableError } from '../devstack/tools';
 import { registerCycleCommand } from './commands/cycle';
 import { registerInvitationCommands } from './commands/invitations';
+import { registerRunsCommand } from './commands/runs';
 import { registerSchedulesCommand } from './commands/schedules';
 import { registerSeedCommand } from './commands/seed';
 import { registerSmokeCommand } from './commands/smoke';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCycleCommand(program);
   registerInvitationCommands(program);
   registerTasksCommand(program);
+  registerRunsCommand(program);
   return program;
 }
 

@@ -12,7 +12,8 @@ import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes, t
 import { msToNumber } from '@temporalio/common/lib/time';
 import { isValidTimeZone, type AppConfig } from '../config';
 import { parseCron, type CronFields } from '../domain/cron';
-import { MONTHLY_INVITATIONS } from '../domain/jobs';
+import { CLEANUP, HEALTH_CHECK, MONTHLY_INVITATIONS } from '../domain/jobs';
+import { taskQueueName } from '../domain/queues';
 import type { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { offsetMinutes, wallTimeOf } from '../domain/zoned-time';
 import { UserError } from './output';
@@ -92,15 +93,18 @@ export interface ScheduleState { scheduleId: string; paused: boolean; note?: str
 export const METRONOME_JOB_KEY = defineSearchAttributeKey('MetronomeJob' satisfies keyof typeof SEARCH_ATTRIBUTES, SearchAttributeType.KEYWORD);
 
 const MONTHLY_CATCHUP_WINDOW = '2 days';
+const CLEANUP_CATCHUP_WINDOW = '1 day';
+const HEALTH_CHECK_CATCHUP_WINDOW = '1 minute';
 const DEFAULT_NEXT_RUNS = 5;
 
 // ---------------------------------------------------------------------------------------------
 // What should exist
 // ---------------------------------------------------------------------------------------------
 
-/** The Schedules Metronome needs, derived from the configuration. A list: cleanup and health-check join later. */
+/** The Schedules Metronome needs, derived from the configuration. */
 export function desiredSchedules(config: AppConfig): ScheduleDefinition[] {
   const { monthlyJobDay, monthlyJobHour, timezone } = config.schedule;
+  const maintenanceQueue = taskQueueName(config.temporal.taskQueue, 'maintenance');
   return [{
     scheduleId: MONTHLY_INVITATIONS.scheduleId,
     description: `Monthly invitation cycle: day ${monthlyJobDay} at ${String(monthlyJobHour).padStart(2, '0')}:00 ${timezone}`,
@@ -115,6 +119,34 @@ export function desiredSchedules(config: AppConfig): ScheduleDefinition[] {
     overlap: ScheduleOverlapPolicy.SKIP,
     // Long enough to survive a weekend outage; older slots are a deliberate backfill.
     catchupWindow: MONTHLY_CATCHUP_WINDOW,
+  }, {
+    scheduleId: CLEANUP.scheduleId,
+    description: `Daily cleanup at 02:00 ${timezone}: expired invitations, old tokens, soft bounces, old run reports`,
+    cron: '0 2 * * *',
+    timezone,
+    workflowType: CLEANUP.workflowType,
+    workflowId: CLEANUP.scheduleId,
+    taskQueue: maintenanceQueue,
+    args: [],
+    job: CLEANUP.job,
+    // A cleanup still going at the next 02:00 finishes its work; a second one would only compete.
+    overlap: ScheduleOverlapPolicy.SKIP,
+    // Cleaning up late in the day is still worth it; a missed day is caught up by the next one.
+    catchupWindow: CLEANUP_CATCHUP_WINDOW,
+  }, {
+    scheduleId: HEALTH_CHECK.scheduleId,
+    description: 'Health check every 5 minutes: MongoDB, SMTP, Temporal, error rate, memory, job durations',
+    cron: '*/5 * * * *',
+    // Every five minutes is the same instants in every zone.
+    timezone: 'UTC',
+    workflowType: HEALTH_CHECK.workflowType,
+    workflowId: HEALTH_CHECK.scheduleId,
+    taskQueue: maintenanceQueue,
+    args: [],
+    job: HEALTH_CHECK.job,
+    overlap: ScheduleOverlapPolicy.SKIP,
+    // A check that could not run on time is worthless later: the next one is five minutes away.
+    catchupWindow: HEALTH_CHECK_CATCHUP_WINDOW,
   }];
 }
 

@@ -5,11 +5,9 @@
 //   - a job still running after   > 75 % of SCHEDULER_MAX_JOB_DURATION_HOURS         → alert
 //   - a dependency (MongoDB, SMTP, Temporal) that does not answer                     → alert
 
-export const HEALTH_CHECK = {
-  job: 'health-check',
-  scheduleId: 'health-check',
-  workflowType: 'healthCheckWorkflow',
-} as const;
+import { CLEANUP, HEALTH_CHECK } from './jobs';
+
+export { HEALTH_CHECK };
 
 /** Seed 001: "Job Duration: Alert when >75% of timeout reached". */
 export const JOB_DURATION_ALERT_RATIO = 0.75;
@@ -136,6 +134,7 @@ export const DURATION_WATCHED_WORKFLOW_TYPES = [
   'invitationChunkWorkflow',
   'scheduledInvitationCycleWorkflow',
   HEALTH_CHECK.workflowType,
+  CLEANUP.workflowType,
 ] as const;
 
 /** What the health-check workflow returns and records in its run report. */

@@ -20,3 +20,17 @@ export function cycleChunkWorkflowId(month: string, chunk: number): string {
 export function remindersWorkflowId(month: string, ownerId: string): string {
   return `reminders-${month}-${ownerId}`;
 }
+
+/** The daily cleanup (seed 001): expires invitations, deletes old tokens, resets soft bounces, prunes reports. */
+export const CLEANUP = {
+  job: 'cleanup',
+  scheduleId: 'cleanup',
+  workflowType: 'cleanupWorkflow',
+} as const;
+
+/** The five-minute health check (seed 001). Its workflow lives in src/workflows/health-check.ts. */
+export const HEALTH_CHECK = {
+  job: 'health-check',
+  scheduleId: 'health-check',
+  workflowType: 'healthCheckWorkflow',
+} as const;

@@ -48,11 +48,20 @@ function assertAnswerable(doc: InvitationDoc, now: Date): void {
 
 async function signalCancel(temporal: Client, doc: InvitationDoc, reason: string): Promise<boolean> {
   if (!doc.remindersWorkflowId) return false;
+  return signalRemindersCancelled(temporal, doc.remindersWorkflowId, [String(doc._id)], reason);
+}
+
+/**
+ * Tells one reminders workflow to stop the reminders of these invitations (one signal naming them
+ * all: the daily cleanup cancels a page of expired invitations this way). False when the workflow
+ * is closed already: its reminders are all done, the database flag is all that is left to set.
+ */
+export async function signalRemindersCancelled(temporal: Client, remindersWorkflowId: string, invitationIds: string[], reason: string): Promise<boolean> {
   try {
-    await temporal.workflow.getHandle(doc.remindersWorkflowId).signal(cancelRemindersSignal, { invitationId: String(doc._id), reason });
+    const request = invitationIds.length === 1 ? { invitationId: invitationIds[0], reason } : { invitationIds, reason };
+    await temporal.workflow.getHandle(remindersWorkflowId).signal(cancelRemindersSignal, request);
     return true;
   } catch (error) {
-    // Its reminders are all done already: the database flag is all that is left to set.
     if (error instanceof WorkflowNotFoundError) return false;
     throw error;
   }

@@ -6,3 +6,4 @@ export { remindersWorkflow } from './reminders';
 export { oneOffTaskWorkflow } from './tasks';
 export { healthCheckWorkflow, alertWebhookWorkflow } from './health-check';
 export { orgScheduleWorkflow } from './org-schedules';
+export { cleanupWorkflow } from './cleanup';

@@ -5,7 +5,13 @@ import type { ReminderType } from '../domain/reminder-policy';
 
 /** An invitation the SMTP server accepted, with its reminders' due times (epoch ms). */
 export interface SentInvitation { invitationId: string; firstDueAt: number; secondDueAt: number }
-export interface CancelRemindersRequest { invitationId: string; reason: string }
+/** One invitation (`invitationId`) or several of the same workflow at once (`invitationIds`, the daily cleanup). */
+export interface CancelRemindersRequest { invitationId?: string; invitationIds?: string[]; reason: string }
+
+/** Every invitation a cancel request names. */
+export function invitationsOf(request: CancelRemindersRequest): string[] {
+  return [...(request.invitationId ? [request.invitationId] : []), ...(request.invitationIds ?? [])];
+}
 
 export type ReminderOutcome = 'pending' | 'sent' | 'failed' | 'cancelled' | 'answered' | 'expired' | 'not-delivered' | 'owner-opted-out' | 'already-sent';
 

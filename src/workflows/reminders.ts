@@ -3,16 +3,17 @@
 // of one invitation (the invitee answered or opted out, or an operator asked). Whether a
 // reminder may still go out is decided again by the activity, against the database, when it
 // is due: an answer recorded without a signal is still honoured.
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { REMINDER_TYPES, type ReminderType } from '../domain/reminder-policy';
+import { REMINDERS_JOB } from '../domain/jobs';
 import { INVITATIONS_KEY } from '../domain/search-attributes';
 import {
-  cancelRemindersSignal, invitationsSentSignal, remindersStateQuery,
+  cancelRemindersSignal, invitationsOf, invitationsSentSignal, remindersStateQuery,
   type ReminderOutcome, type RemindersState, type TrackedInvitation,
 } from './reminder-signals';
 
-const { sendReminders } = proxyActivities<Activities>({
+const { sendReminders, recordRunReport } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -52,15 +53,17 @@ export async function remindersWorkflow({ month, ownerId, listInvitationsUpTo }:
     if (items.size <= listInvitationsUpTo) upsertSearchAttributes([{ key: INVITATIONS_KEY, value: [...items.keys()] }]);
     changed = true;
   });
-  setHandler(cancelRemindersSignal, ({ invitationId, reason }) => {
-    const item = items.get(invitationId);
-    if (!item) {
-      cancelledEarly.set(invitationId, reason);
-      return;
+  setHandler(cancelRemindersSignal, (request) => {
+    for (const invitationId of invitationsOf(request)) {
+      const item = items.get(invitationId);
+      if (!item) {
+        cancelledEarly.set(invitationId, request.reason);
+        continue;
+      }
+      item.cancelReason ??= request.reason;
+      for (const type of REMINDER_TYPES) if (item.outcomes[type] === 'pending') item.outcomes[type] = 'cancelled';
+      changed = true;
     }
-    item.cancelReason ??= reason;
-    for (const type of REMINDER_TYPES) if (item.outcomes[type] === 'pending') item.outcomes[type] = 'cancelled';
-    changed = true;
   });
   setHandler(remindersStateQuery, (): RemindersState => ({ month, ownerId, invitations: [...items.values()] }));
 
@@ -90,5 +93,20 @@ export async function remindersWorkflow({ month, ownerId, listInvitationsUpTo }:
   for (const item of items.values()) {
     for (const type of REMINDER_TYPES) summary[type][item.outcomes[type]] = (summary[type][item.outcomes[type]] ?? 0) + 1;
   }
+  // Every run of every job leaves a report. Histories recorded before this step replay without it.
+  if (patched('reminders-run-report')) await reportRun(month, items.size, summary);
   return summary;
+}
+
+async function reportRun(month: string, invitations: number, summary: RemindersSummary): Promise<void> {
+  const info = workflowInfo();
+  const startedAt = info.runStartTime.getTime();
+  const finishedAt = Date.now();
+  const count = (outcome: ReminderOutcome) => REMINDER_TYPES.reduce((n, type) => n + (summary[type][outcome] ?? 0), 0);
+  await recordRunReport({
+    job: REMINDERS_JOB, workflowId: info.workflowId, runId: info.runId, status: 'completed', month,
+    startedAt, finishedAt, durationMs: finishedAt - startedAt,
+    itemsProcessed: invitations * REMINDER_TYPES.length, itemsSucceeded: count('sent'), itemsFailed: count('failed'),
+    stats: { invitations, ...summary },
+  });
 }

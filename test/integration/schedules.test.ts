@@ -45,8 +45,34 @@ function isUserError(message: string | RegExp) {
 
 describe('schedule definitions (no server)', () => {
   it('the monthly invitations schedule comes from the configuration', () => {
-    const [monthly, ...others] = desiredSchedules(loadConfig({ ...process.env, ...DEFAULT_SCHEDULE_ENV, TEMPORAL_TASK_QUEUE: 'metronome' }));
+    const [monthly, cleanup, healthCheck, ...others] = desiredSchedules(loadConfig({ ...process.env, ...DEFAULT_SCHEDULE_ENV, TEMPORAL_TASK_QUEUE: 'metronome' }));
     assert.equal(others.length, 0);
+    assert.deepEqual(cleanup, {
+      scheduleId: 'cleanup',
+      description: 'Daily cleanup at 02:00 Europe/Paris: expired invitations, old tokens, soft bounces, old run reports',
+      cron: '0 2 * * *',
+      timezone: 'Europe/Paris',
+      workflowType: 'cleanupWorkflow',
+      workflowId: 'cleanup',
+      taskQueue: 'metronome-maintenance',
+      args: [],
+      job: 'cleanup',
+      overlap: 'SKIP',
+      catchupWindow: '1 day',
+    });
+    assert.deepEqual(healthCheck, {
+      scheduleId: 'health-check',
+      description: 'Health check every 5 minutes: MongoDB, SMTP, Temporal, error rate, memory, job durations',
+      cron: '*/5 * * * *',
+      timezone: 'UTC',
+      workflowType: 'healthCheckWorkflow',
+      workflowId: 'health-check',
+      taskQueue: 'metronome-maintenance',
+      args: [],
+      job: 'health-check',
+      overlap: 'SKIP',
+      catchupWindow: '1 minute',
+    });
     assert.deepEqual(monthly, {
       scheduleId: 'monthly-invitations',
       description: 'Monthly invitation cycle: day 5 at 18:00 Europe/Paris',
@@ -60,9 +86,10 @@ describe('schedule definitions (no server)', () => {
       overlap: 'SKIP',
       catchupWindow: '2 days',
     });
-    const tokyo = desiredSchedules(loadConfig({ ...process.env, SCHEDULER_MONTHLY_JOB_DAY: '1', SCHEDULER_MONTHLY_JOB_HOUR: '7', SCHEDULER_TIMEZONE: 'Asia/Tokyo' }))[0]!;
-    assert.equal(tokyo.cron, '0 7 1 * *');
-    assert.deepEqual(tokyo.args, [{ timezone: 'Asia/Tokyo' }]);
+    const [tokyo, tokyoCleanup] = desiredSchedules(loadConfig({ ...process.env, SCHEDULER_MONTHLY_JOB_DAY: '1', SCHEDULER_MONTHLY_JOB_HOUR: '7', SCHEDULER_TIMEZONE: 'Asia/Tokyo' }));
+    assert.equal(tokyo!.cron, '0 7 1 * *');
+    assert.deepEqual(tokyo!.args, [{ timezone: 'Asia/Tokyo' }]);
+    assert.equal(tokyoCleanup!.timezone, 'Asia/Tokyo', 'the cleanup runs at 02:00 of SCHEDULER_TIMEZONE');
   });
 
   it('flag parsers refuse bad values, naming the flag', () => {
@@ -154,6 +181,29 @@ describe('Temporal Schedules on the dev server', () => {
     ]);
     assert.deepEqual(await applySchedules(client, [changed]), [{ scheduleId: other.scheduleId, action: 'unchanged' }]);
     assert.equal((await describeNow(other.scheduleId)).cron, '15 4 * * *');
+  });
+
+  it('apply creates every configured schedule (monthly, cleanup, health-check) and is idempotent', async () => {
+    const all = desiredSchedules(loadConfig({ ...process.env, ...DEFAULT_SCHEDULE_ENV })).map((d) => {
+      const scheduleId = `${run}-all-${d.scheduleId}`;
+      created.add(scheduleId);
+      return { ...d, scheduleId, workflowId: scheduleId, taskQueue, job: run };
+    });
+    assert.deepEqual((await applySchedules(client, all)).map((r) => r.action), ['created', 'created', 'created']);
+    assert.deepEqual((await applySchedules(client, all)).map((r) => r.action), ['unchanged', 'unchanged', 'unchanged']);
+    const cleanup = await describeNow(all[1]!.scheduleId, 2);
+    assert.equal(cleanup.cron, '0 2 * * *');
+    assert.equal(cleanup.timezone, 'Europe/Paris');
+    assert.equal(cleanup.workflowType, 'cleanupWorkflow');
+    assert.equal(cleanup.overlap, ScheduleOverlapPolicy.SKIP);
+    assert.ok(cleanup.nextRunTimesLocal.every((t) => t.includes('T02:00:00+0')), cleanup.nextRunTimesLocal.join());
+    const health = await describeNow(all[2]!.scheduleId, 3);
+    assert.equal(health.cron, '*/5 * * * *');
+    assert.equal(health.workflowType, 'healthCheckWorkflow');
+    assert.deepEqual(health.args, []);
+    assert.equal(health.overlap, ScheduleOverlapPolicy.SKIP);
+    const [a, b] = health.nextRunTimes.map((t) => Date.parse(t));
+    assert.equal(b! - a!, 5 * 60_000, 'five minutes apart');
   });
 
   it('apply updates on any relevant drift and keeps the pause state and note', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SendRemindersInput } from '../../src/activities';
+import type { RunReportInput } from '../../src/activities/reports';
 import { reminderDueAt } from '../../src/domain/reminder-policy';
 import { remindersWorkflow } from '../../src/workflows';
 import { cancelRemindersSignal, invitationsSentSignal, remindersStateQuery, type ReminderOutcome, type SentInvitation } from '../../src/workflows/reminder-signals';
@@ -28,9 +29,10 @@ describe('reminders workflow (time-skipping server)', () => {
   async function runReminders(scenario: {
     sent: (now: number) => SentInvitation[];
     answer?: (input: SendRemindersInput, id: string) => ReminderOutcome;
-    during?: (handle: { signalCancel: (id: string) => Promise<void>; signalSent: (items: SentInvitation[]) => Promise<void>; skip: (ms: number) => Promise<void>; startedAt: number }) => Promise<void>;
+    during?: (handle: { signalCancel: (id: string) => Promise<void>; signalCancelMany: (ids: string[]) => Promise<void>; signalSent: (items: SentInvitation[]) => Promise<void>; skip: (ms: number) => Promise<void>; startedAt: number }) => Promise<void>;
   }) {
     const calls: Call[] = [];
+    const reports: RunReportInput[] = [];
     const taskQueue = `reminders-${Math.random().toString(36).slice(2)}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,
@@ -41,6 +43,7 @@ describe('reminders workflow (time-skipping server)', () => {
           calls.push({ type: input.type, ids: input.invitationIds, at: await env.currentTimeMs() });
           return Object.fromEntries(input.invitationIds.map((id) => [id, scenario.answer?.(input, id) ?? 'sent']));
         },
+        recordRunReport: (report: RunReportInput) => { reports.push(report); return Promise.resolve(); },
       },
     });
     return worker.runUntil(async () => {
@@ -55,6 +58,7 @@ describe('reminders workflow (time-skipping server)', () => {
       if (scenario.during) {
         await scenario.during({
           signalCancel: (id) => handle.signal(cancelRemindersSignal, { invitationId: id, reason: 'test' }),
+          signalCancelMany: (ids) => handle.signal(cancelRemindersSignal, { invitationIds: ids, reason: 'expired' }),
           signalSent: (items) => handle.signal(invitationsSentSignal, items),
           skip: (ms) => env.sleep(ms),
           startedAt: now,
@@ -62,7 +66,7 @@ describe('reminders workflow (time-skipping server)', () => {
       }
       const summary = await handle.result();
       const state = await handle.query(remindersStateQuery).catch(() => undefined);
-      return { calls, summary, state, startedAt: now };
+      return { calls, summary, state, startedAt: now, reports };
     });
   }
 
@@ -75,11 +79,29 @@ describe('reminders workflow (time-skipping server)', () => {
   });
 
   it('sends the J+3 and the J+7 reminder, each at its time', async () => {
-    const { calls, summary, startedAt } = await runReminders({ sent: (now) => [item('a', now), item('b', now)] });
+    const { calls, summary, startedAt, reports } = await runReminders({ sent: (now) => [item('a', now), item('b', now)] });
     assert.deepEqual(calls.map((c) => [c.type, c.ids]), [['first', ['a', 'b']], ['second', ['a', 'b']]]);
     assert.ok(Math.abs(calls[0]!.at - (startedAt + 3 * DAY)) < 60_000, 'first reminder at J+3');
     assert.ok(Math.abs(calls[1]!.at - (startedAt + 7 * DAY)) < 60_000, 'second reminder at J+7');
     assert.deepEqual(summary, { first: { sent: 2 }, second: { sent: 2 } });
+    assert.equal(reports.length, 1, 'the run leaves one report');
+    assert.equal(reports[0]!.job, 'reminders');
+    assert.equal(reports[0]!.status, 'completed');
+    assert.equal(reports[0]!.month, '2026-12');
+    assert.deepEqual([reports[0]!.itemsProcessed, reports[0]!.itemsSucceeded, reports[0]!.itemsFailed], [4, 4, 0]);
+    assert.ok(reports[0]!.durationMs >= 7 * DAY - 60_000, 'the run lasted until J+7');
+  });
+
+  it('one cancel naming several invitations (the daily cleanup) stops all of them', async () => {
+    const { calls, summary } = await runReminders({
+      sent: (now) => [item('a', now), item('b', now), item('c', now)],
+      during: async ({ signalCancelMany, skip }) => {
+        await skip(DAY);
+        await signalCancelMany(['a', 'c', 'unknown']);
+      },
+    });
+    assert.deepEqual(calls.map((c) => [c.type, c.ids]), [['first', ['b']], ['second', ['b']]]);
+    assert.deepEqual(summary, { first: { cancelled: 2, sent: 1 }, second: { cancelled: 2, sent: 1 } });
   });
 
   it('a cancel before J+3 sends no reminder for that invitation', async () => {
@@ -125,7 +147,10 @@ describe('reminders workflow (time-skipping server)', () => {
     const taskQueue = `reminders-early-${Math.random().toString(36).slice(2)}`;
     const worker = await Worker.create({
       connection: env.nativeConnection, taskQueue, workflowsPath: WORKFLOWS_PATH,
-      activities: { sendReminders: (input: SendRemindersInput) => { calls.push({ type: input.type, ids: input.invitationIds, at: 0 }); return Promise.resolve(Object.fromEntries(input.invitationIds.map((id) => [id, 'sent']))); } },
+      activities: {
+        sendReminders: (input: SendRemindersInput) => { calls.push({ type: input.type, ids: input.invitationIds, at: 0 }); return Promise.resolve(Object.fromEntries(input.invitationIds.map((id) => [id, 'sent']))); },
+        recordRunReport: () => Promise.resolve(),
+      },
     });
     const summary = await worker.runUntil(async () => {
       const now = await env.currentTimeMs();

@@ -63,6 +63,8 @@ export interface InvitationDoc {
   remindersWorkflowId?: string;
   remindersCancelledAt?: Date;
   remindersCancelReason?: string;
+  /** Set by the daily cleanup when it replaced the token by a tombstone (`deleted:<_id>`). */
+  tokenDeletedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -111,6 +113,7 @@ export const invitationSchema = new Schema<InvitationDoc>(
     remindersWorkflowId: { type: String },
     remindersCancelledAt: { type: Date },
     remindersCancelReason: { type: String },
+    tokenDeletedAt: { type: Date },
   },
   { collection: INVITATIONS_COLLECTION, versionKey: false, timestamps: true },
 );
