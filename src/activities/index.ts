@@ -1,3 +1,4 @@
+import { createCsvImportActivities } from './csv-import';
 import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
 import { createReminderActivities } from './reminders';
@@ -9,6 +10,7 @@ export type { ActivityDeps } from './deps';
 export type { SmokeInput, SmokeResult } from './smoke';
 export type { SendBatchInput, SendBatchResult } from './send-invitations';
 export type { SendRemindersInput } from './reminders';
+export type { ImportFileInput, ListImportsInput } from './csv-import';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -17,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendInvitationActivities(deps),
     ...createReminderActivities(deps),
     ...createReportActivities(deps),
+    ...createCsvImportActivities(deps),
   };
 }
 

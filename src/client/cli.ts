@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { ToolUnavailableError } from '../devstack/tools';
 import { registerCycleCommand } from './commands/cycle';
+import { registerImportsCommand } from './commands/imports';
 import { registerInvitationCommands } from './commands/invitations';
 import { registerSchedulesCommand } from './commands/schedules';
 import { registerSeedCommand } from './commands/seed';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerSchedulesCommand(program);
   registerCycleCommand(program);
   registerInvitationCommands(program);
+  registerImportsCommand(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 // Reads and validates the environment once; every entry point calls loadConfig() at start-up.
+import { parseImportInterval, type ImportInterval } from '../domain/csv-import';
 import { envSchema, type Env } from './env-schema';
 
 export { isValidTimeZone } from './env-schema';
@@ -36,6 +37,8 @@ export interface AppConfig {
     toolPaths: { temporal?: string; temporalTestServer?: string; ferretdb?: string; mongod?: string };
   };
   worker: { shutdownGraceSeconds: number };
+  /** CSV contact imports: one Schedule per organisation (README "CSV contact imports"). */
+  imports: { interval: ImportInterval; batchSize: number; maxConcurrent: number; timeoutMs: number; dir: string };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -90,6 +93,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    imports: {
+      interval: parseImportInterval(e.CSV_IMPORT_INTERVAL)!,
+      batchSize: e.CSV_IMPORT_BATCH_SIZE,
+      maxConcurrent: e.CSV_IMPORT_MAX_CONCURRENT,
+      timeoutMs: e.CSV_IMPORT_TIMEOUT,
+      dir: e.CSV_IMPORT_DIR,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -38,13 +38,14 @@ export async function startWorker(config: AppConfig, logger: Logger, options: Wo
   const base = options.taskQueue ?? config.temporal.taskQueue;
   const queues = (options.queues ?? QUEUES).map((name) => ({ name, taskQueue: taskQueueName(base, name) }));
   const activities = createActivities({ db, mailer, config, logger, temporal: temporal.client });
-  const workers = await Promise.all(queues.map(({ taskQueue }) => Worker.create({
+  const workers = await Promise.all(queues.map(({ name, taskQueue }) => Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
     ...workflowSource(),
     activities,
-    maxConcurrentActivityTaskExecutions: config.performance.maxConcurrentBatches * 2,
+    // The imports family: at most CSV_IMPORT_MAX_CONCURRENT files at once in this process, all organisations together.
+    maxConcurrentActivityTaskExecutions: name === 'imports' ? config.imports.maxConcurrent : config.performance.maxConcurrentBatches * 2,
     // The SDK sizes its workflow cache from the machine's memory (thousands here); a cycle opens
     // one reminders workflow per owner, and caching them all cost 1.2 GB at 100,000 invitations.
     // Evicted workflows are replayed when their timer fires, days later, at little cost.

@@ -6,12 +6,14 @@ import { registerInvitationModel, type InvitationModel } from './invitation';
 import { registerDeliveryClaimModel, type DeliveryClaimModel } from './delivery-claim';
 import { registerRunReportModel, type RunReportModel } from './run-report';
 import { registerUserModel, type UserModel } from './user';
+import { registerImportModel, type ImportModel } from './import';
 
 export * from './contact';
 export * from './invitation';
 export * from './user';
 export * from './run-report';
 export * from './delivery-claim';
+export * from './import';
 
 export interface Models {
   User: UserModel;
@@ -19,6 +21,7 @@ export interface Models {
   Invitation: InvitationModel;
   RunReport: RunReportModel;
   DeliveryClaim: DeliveryClaimModel;
+  Import: ImportModel;
 }
 
 const modelsByConnection = new WeakMap<Connection, Models>();
@@ -32,6 +35,7 @@ export function getModels(conn: Connection): Models {
       Invitation: registerInvitationModel(conn),
       RunReport: registerRunReportModel(conn),
       DeliveryClaim: registerDeliveryClaimModel(conn),
+      Import: registerImportModel(conn),
     };
     modelsByConnection.set(conn, models);
   }

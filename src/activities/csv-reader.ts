@@ -1,0 +1,90 @@
+// Streams the records of a CSV file from a byte offset, with bounded memory whatever the file's
+// size: csv-parse reads chunks of the file and refuses a record over MAX_RECORD_BYTES. A record the
+// parser refuses (too big, a stray quote) becomes one `bad` entry and reading goes on after it:
+// csv-parse stops at its first error, so this module finds the end of the bad record itself (the
+// next line break outside quotes, RFC 4180) and starts a new parser there.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { CsvError, parse } from 'csv-parse';
+
+export type CsvEntry =
+  | { kind: 'record'; fields: string[]; endByte: number }
+  | { kind: 'bad'; reason: string; endByte: number };
+
+export interface ReadOptions { start: number; maxRecordBytes: number }
+
+interface ParsedRecord { record: string[]; info: { bytes: number } }
+
+/** Encoding problems that reject the whole file (UTF-8, with or without BOM, is the only encoding accepted). */
+export async function sniffEncoding(path: string): Promise<string | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const head = buffer.subarray(0, bytesRead);
+    if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+      return 'the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8';
+    }
+    if (head.includes(0)) return 'the file contains NUL bytes (UTF-16 without a byte-order mark, or not text); save it as UTF-8';
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The byte after the end of the record that starts at `start` (a line break outside quotes), or the file's end. */
+export async function endOfRecord(path: string, start: number): Promise<number> {
+  let inQuotes = false;
+  let position = start;
+  for await (const chunk of createReadStream(path, { start, highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i += 1) {
+      const byte = chunk[i];
+      if (byte === 0x22) inQuotes = !inQuotes; // a doubled quote toggles twice
+      else if (byte === 0x0a && !inQuotes) return position + i + 1;
+    }
+    position += chunk.length;
+  }
+  return position;
+}
+
+function describe(error: CsvError): string {
+  if (error.code === 'CSV_MAX_RECORD_SIZE') return 'is larger than the limit of one record (64 KiB)';
+  return `cannot be parsed: ${error.message.replace(/ at line \d+.*$/s, '')}`;
+}
+
+/** Yields every record from `start` (the header too when start is 0), and a `bad` entry per refused record. */
+export async function* readCsv(path: string, { start, maxRecordBytes }: ReadOptions): AsyncGenerator<CsvEntry> {
+  let position = start;
+  for (;;) {
+    const base = position;
+    const source = createReadStream(path, { start: base, highWaterMark: 64 * 1024 });
+    const parser = parse({
+      bom: base === 0,
+      info: true,
+      max_record_size: maxRecordBytes,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    });
+    source.on('error', (error) => parser.destroy(error));
+    source.pipe(parser);
+    let failure: CsvError | undefined;
+    try {
+      for await (const entry of parser as AsyncIterable<ParsedRecord>) {
+        position = base + entry.info.bytes;
+        yield { kind: 'record', fields: entry.record, endByte: position };
+      }
+    } catch (error) {
+      if (!(error instanceof CsvError)) throw error;
+      failure = error;
+    } finally {
+      source.destroy();
+      parser.destroy();
+    }
+    if (!failure) return;
+    // The refused record starts where the last good one ended.
+    const end = await endOfRecord(path, position);
+    yield { kind: 'bad', reason: describe(failure), endByte: end };
+    if (end <= position) return;
+    position = end;
+  }
+}
