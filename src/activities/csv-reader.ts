@@ -5,7 +5,7 @@
 // next line break outside quotes, RFC 4180) and starts a new parser there.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, parse, type Options, type Parser } from 'csv-parse';
 
 export type CsvEntry =
   | { kind: 'record'; fields: string[]; endByte: number }
@@ -52,35 +52,60 @@ function describe(error: CsvError): string {
   return `cannot be parsed: ${error.message.replace(/ at line \d+.*$/s, '')}`;
 }
 
-/** Yields every record from `start` (the header too when start is 0), and a `bad` entry per refused record. */
+/** Feeds one chunk (or the end, with `chunk` undefined) to the parser; resolves with its error, if any. */
+function feed(parser: Parser, chunk: Buffer | undefined): Promise<unknown> {
+  return new Promise((resolve) => {
+    if (chunk) parser.write(chunk, (error) => resolve(error ?? undefined));
+    else parser.end(() => resolve(undefined));
+    // A failed end() emits 'error' instead of calling back.
+    parser.once('error', (error) => resolve(error));
+  });
+}
+
+/**
+ * Yields every record from `start` (the header too when start is 0), and a `bad` entry per
+ * refused record. Records are taken from csv-parse's on_record hook as each chunk is parsed, so
+ * the records before a refused one are never lost with the stream; at most one chunk's records
+ * are held at a time.
+ */
 export async function* readCsv(path: string, { start, maxRecordBytes }: ReadOptions): AsyncGenerator<CsvEntry> {
   let position = start;
   for (;;) {
     const base = position;
-    const source = createReadStream(path, { start: base, highWaterMark: 64 * 1024 });
-    const parser = parse({
+    const pending: CsvEntry[] = [];
+    const options: Options = {
       bom: base === 0,
       info: true,
       max_record_size: maxRecordBytes,
       relax_column_count: true,
       skip_empty_lines: true,
-    });
-    source.on('error', (error) => parser.destroy(error));
-    source.pipe(parser);
-    let failure: CsvError | undefined;
+      // With `info`, csv-parse hands on_record the record wrapped with its info.
+      on_record: (wrapped: unknown) => {
+        const { record, info } = wrapped as ParsedRecord;
+        pending.push({ kind: 'record', fields: record, endByte: base + info.bytes });
+        return null; // nothing goes through the stream: the records are taken here
+      },
+    };
+    const parser = parse(options);
+    parser.on('error', () => undefined); // errors are taken from the write callbacks (feed)
+    const source = createReadStream(path, { start: base, highWaterMark: 64 * 1024 });
+    let failure: unknown;
     try {
-      for await (const entry of parser as AsyncIterable<ParsedRecord>) {
-        position = base + entry.info.bytes;
-        yield { kind: 'record', fields: entry.record, endByte: position };
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        failure = await feed(parser, chunk);
+        for (const entry of pending.splice(0)) { position = entry.endByte; yield entry; }
+        if (failure) break;
       }
-    } catch (error) {
-      if (!(error instanceof CsvError)) throw error;
-      failure = error;
+      if (!failure) {
+        failure = await feed(parser, undefined);
+        for (const entry of pending.splice(0)) { position = entry.endByte; yield entry; }
+      }
     } finally {
       source.destroy();
       parser.destroy();
     }
     if (!failure) return;
+    if (!(failure instanceof CsvError)) throw failure;
     // The refused record starts where the last good one ended.
     const end = await endOfRecord(path, position);
     yield { kind: 'bad', reason: describe(failure), endByte: end };
