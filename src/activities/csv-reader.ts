@@ -55,10 +55,15 @@ function describe(error: CsvError): string {
 /** Feeds one chunk (or the end, with `chunk` undefined) to the parser; resolves with its error, if any. */
 function feed(parser: Parser, chunk: Buffer | undefined): Promise<unknown> {
   return new Promise((resolve) => {
-    if (chunk) parser.write(chunk, (error) => resolve(error ?? undefined));
-    else parser.end(() => resolve(undefined));
     // A failed end() emits 'error' instead of calling back.
-    parser.once('error', (error) => resolve(error));
+    const onError = (error: unknown) => finish(error);
+    const finish = (error?: unknown) => {
+      parser.off('error', onError);
+      resolve(error ?? undefined);
+    };
+    parser.once('error', onError);
+    if (chunk) parser.write(chunk, (error) => finish(error));
+    else parser.end(() => finish());
   });
 }
 
@@ -105,7 +110,7 @@ export async function* readCsv(path: string, { start, maxRecordBytes }: ReadOpti
       parser.destroy();
     }
     if (!failure) return;
-    if (!(failure instanceof CsvError)) throw failure;
+    if (!(failure instanceof CsvError)) throw failure instanceof Error ? failure : new Error('the CSV parser failed', { cause: failure });
     // The refused record starts where the last good one ended.
     const end = await endOfRecord(path, position);
     yield { kind: 'bad', reason: describe(failure), endByte: end };

@@ -7,7 +7,7 @@
 //                               rows, within `timeoutMs` per attempt), records the run report.
 // A file that fails is reported and the others go on; the run fails only if listing fails.
 import {
-  ActivityFailure, ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
@@ -33,7 +33,7 @@ function messageOf(error: unknown): string {
 export async function csvImportWorkflow({ ownerId, tuning }: CsvImportInput): Promise<CsvImportResult> {
   const startedAt = Date.now();
   const info = workflowInfo();
-  upsertSearchAttributes([{ key: JOB_KEY, value: CSV_IMPORT_JOB }, { key: OWNER_KEY, value: ownerId }]);
+  // Its search attributes (MetronomeJob, MetronomeOwnerId) are set by whoever starts it: the client or the scheduled parent.
   const progress: CsvImportProgress = { ownerId, phase: 'listing', filesTotal: 0, filesDone: 0, filesFailed: 0, counts: emptyCounts(), files: [] };
   setHandler(csvImportProgressQuery, () => progress);
 
@@ -99,7 +99,6 @@ async function report(status: 'completed' | 'failed', startedAt: number, progres
 /** What the organisation's Schedule starts: the import run under its stable id. */
 export async function scheduledCsvImportWorkflow(input: CsvImportInput): Promise<CsvImportResult | 'already-running'> {
   if (!isOwnerId(input.ownerId)) throw ApplicationFailure.nonRetryable(`ownerId "${input.ownerId}" is not a 24-character hex id`, 'InvalidInput');
-  upsertSearchAttributes([{ key: JOB_KEY, value: CSV_IMPORT_JOB }, { key: OWNER_KEY, value: input.ownerId }]);
   try {
     return await executeChild(csvImportWorkflow, {
       workflowId: csvImportWorkflowId(input.ownerId),

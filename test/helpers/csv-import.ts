@@ -4,10 +4,10 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { Types, type Connection } from 'mongoose';
+import { Types, type Connection, type mongo } from 'mongoose';
 import { createActivities } from '../../src/activities';
 import type { AppConfig } from '../../src/config';
-import { getModels, importsCollection, type ImportDoc } from '../../src/db/models';
+import { getModels, importsCollection, type ContactDoc, type ImportDoc } from '../../src/db/models';
 import type { ImportFileRef, ImportFileResult } from '../../src/domain/csv-import';
 import { createLogger } from '../../src/observability/logger';
 import type { Client } from '@temporalio/client';
@@ -51,9 +51,9 @@ export function importActivities(config: AppConfig, db: Connection) {
 export async function importAll(config: AppConfig, db: Connection, ownerId: string, batchSize = config.imports.batchSize): Promise<ImportFileResult[]> {
   const activities = importActivities(config, db);
   const env = new MockActivityEnvironment();
-  const files = await env.run(activities.listCsvImports, { ownerId }) as ImportFileRef[];
+  const files: ImportFileRef[] = await env.run(() => activities.listCsvImports({ ownerId }));
   const results: ImportFileResult[] = [];
-  for (const file of files) results.push(await new MockActivityEnvironment().run(activities.importCsvFile, { ownerId, importId: file.importId, batchSize }) as ImportFileResult);
+  for (const file of files) results.push(await new MockActivityEnvironment().run(() => activities.importCsvFile({ ownerId, importId: file.importId, batchSize })));
   return results;
 }
 
@@ -61,6 +61,6 @@ export async function importDocs(db: Connection, ownerId: string): Promise<Impor
   return importsCollection(getModels(db).Import).find({ ownerId: new Types.ObjectId(ownerId) }).toArray();
 }
 
-export async function contactsOf(db: Connection, ownerId: string) {
-  return getModels(db).Contact.collection.find({ ownerId: new Types.ObjectId(ownerId) }).sort({ email: 1 }).toArray();
+export async function contactsOf(db: Connection, ownerId: string): Promise<ContactDoc[]> {
+  return (getModels(db).Contact.collection as unknown as mongo.Collection<ContactDoc>).find({ ownerId: new Types.ObjectId(ownerId) }).sort({ email: 1 }).toArray();
 }
