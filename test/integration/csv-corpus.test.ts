@@ -3,11 +3,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../../src/config';
 import { closeDatabase, connectDatabase, ensureIndexes } from '../../src/db/connection';
+import { getModels, importsCollection } from '../../src/db/models';
 import { ensureLocalStack, isolatedConfig } from '../helpers/local-stack';
 import { contactsOf, createOwner, dropFile, dropFixture, importAll, importDocs, tempImportDir } from '../helpers/csv-import';
 
@@ -151,6 +152,28 @@ describe('CSV corpus: every bad file has a defined outcome', () => {
     const [second] = await importAll(config, db, ownerId);
     assert.equal(second?.inserted, 0);
     assert.equal(second?.duplicatesInDb, 3);
+    assert.equal((await contactsOf(db, ownerId)).length, 3);
+  });
+
+  it('counts once a batch whose contacts were written but whose progress was not (a worker died in between)', async () => {
+    const ownerId = await createOwner(db, 'replay');
+    await dropFixture(dir, ownerId, 'duplicates.csv');
+    const [first] = await importAll(config, db, ownerId);
+    assert.deepEqual([first?.inserted, first?.duplicatesInFile], [3, 2]);
+    // Put the file back and roll its import document back to "header read, no batch committed":
+    // exactly what the database holds when a worker dies after inserting contacts and before saving progress.
+    const [doc] = await importDocs(db, ownerId);
+    assert.ok(doc?.movedTo);
+    await rename(join(dir, ownerId, doc.movedTo), join(dir, ownerId, doc.fileName)); // keeps size and mtime: the same import
+    await importsCollection(getModels(db).Import).updateOne({ _id: doc._id }, {
+      $set: { status: 'running', byteOffset: 11, rows: 0, inserted: 0, invalid: 0, duplicatesInFile: 0, duplicatesInDb: 0, rowErrors: [], duplicateSamples: [] },
+    });
+    const [again] = await importAll(config, db, ownerId);
+    assert.deepEqual(
+      [again?.status, again?.rows, again?.inserted, again?.duplicatesInFile, again?.duplicatesInDb],
+      ['completed', 5, 3, 2, 0],
+      'the contacts of the replayed batches count as inserted, not as duplicates of the database',
+    );
     assert.equal((await contactsOf(db, ownerId)).length, 3);
   });
 });
