@@ -96,6 +96,9 @@ export function createCsvImportActivities({ db, config, logger }: ActivityDeps) 
       if (!isOwnerId(ownerId)) throw ApplicationFailure.nonRetryable(`ownerId "${ownerId}" is not a 24-character hex id`, 'InvalidInput');
       const owner = await User.collection.findOne({ _id: new Types.ObjectId(ownerId) }, { projection: { 'metadata.isActive': 1 } });
       if (!owner) throw ApplicationFailure.nonRetryable(`organisation ${ownerId} does not exist`, 'InvalidInput');
+      if ((owner.metadata as { isActive?: boolean } | undefined)?.isActive === false) {
+        throw ApplicationFailure.nonRetryable(`organisation ${ownerId} is not active: its files are not imported`, 'InvalidInput');
+      }
       const folder = ownerImportDir(config.imports.dir, ownerId);
       let names: string[];
       try {

@@ -176,4 +176,13 @@ describe('CSV corpus: every bad file has a defined outcome', () => {
     );
     assert.equal((await contactsOf(db, ownerId)).length, 3);
   });
+
+  it('refuses to import for an inactive or unknown organisation', async () => {
+    const inactive = await createOwner(db, 'inactive', false);
+    await dropFixture(dir, inactive, 'crlf.csv');
+    await assert.rejects(importAll(config, db, inactive), /organisation [0-9a-f]{24} is not active/);
+    await assert.rejects(importAll(config, db, 'ffffffffffffffffffffffff'), /organisation ffffffffffffffffffffffff does not exist/);
+    await assert.rejects(importAll(config, db, '../etc'), /ownerId "..\/etc" is not a 24-character hex id/);
+    assert.equal((await contactsOf(db, inactive)).length, 0);
+  });
 });
