@@ -4,7 +4,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,6 +15,8 @@ import { csvImportProgressQuery } from '../../src/workflows/csv-import-messages'
 import { createTimeSkippingEnv, WORKFLOWS_PATH } from '../helpers/time-skipping';
 
 const OWNER = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+/** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (the proto package is not a direct dependency). */
+const KEYWORD = 2;
 const tuning: ImportTuning = { batchSize: 100, maxConcurrent: 2, timeoutMs: 60_000 };
 
 interface Stubs {
@@ -66,7 +67,7 @@ describe('csvImportWorkflow (time-skipping server, stub activities)', () => {
     // The scheduled workflow starts its child with Metronome's search attributes.
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
-      searchAttributes: { MetronomeJob: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, MetronomeOwnerId: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+      searchAttributes: { MetronomeJob: KEYWORD, MetronomeOwnerId: KEYWORD },
     });
   });
   after(async () => {
