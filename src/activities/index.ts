@@ -1,4 +1,5 @@
 import { createCleanupActivities } from './cleanup';
+import { createCsvImportActivities } from './csv-import';
 import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
 import { createHealthActivities } from './health';
@@ -15,6 +16,7 @@ export type { SendBatchInput, SendBatchResult } from './send-invitations';
 export type { SendRemindersInput } from './reminders';
 export type { ClaimTaskResult, TaskActionResult } from './tasks';
 export type { HealthSampleResult } from './health';
+export type { ImportFileInput, ListImportsInput } from './csv-import';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -27,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createOrgScheduleActivities(deps),
     ...createCleanupActivities(deps),
+    ...createCsvImportActivities(deps),
   };
 }
 

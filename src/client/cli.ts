@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { ToolUnavailableError } from '../devstack/tools';
 import { registerCycleCommand } from './commands/cycle';
+import { registerImportsCommand } from './commands/imports';
 import { registerInvitationCommands } from './commands/invitations';
 import { registerRunsCommand } from './commands/runs';
 import { registerSchedulesCommand } from './commands/schedules';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerInvitationCommands(program);
   registerTasksCommand(program);
   registerRunsCommand(program);
+  registerImportsCommand(program);
   return program;
 }
 

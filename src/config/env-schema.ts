@@ -2,6 +2,7 @@
 // Variable names follow the systems Metronome replaces (seed 001: SCHEDULER_*; seed 000: CSV_IMPORT_*).
 // Every variable is documented in README.md and .env.example; keep the three in step.
 import { z } from 'zod';
+import { INTERVAL_ALLOWED, parseImportInterval } from '../domain/csv-import';
 
 /** Unset and empty mean "use the default", so `FOO=` in a .env file does not turn into 0. */
 function blankToUndefined(value: unknown): unknown {
@@ -82,6 +83,10 @@ function oneOf<T extends string>(values: readonly [T, ...T[]], fallback: T) {
   return z.preprocess(blankToUndefined, z.enum(values, { error: `one of ${values.join(', ')}` }).default(fallback));
 }
 
+function importInterval(fallback: string) {
+  return z.preprocess(blankToUndefined, z.string().refine((v) => parseImportInterval(v) !== undefined, { error: INTERVAL_ALLOWED }).default(fallback));
+}
+
 export const envSchema = z
   .object({
     // Core scheduling (seed 001)
@@ -112,6 +117,12 @@ export const envSchema = z
     SCHEDULER_MEMORY_ALERT_THRESHOLD: decimal(0, 1, 0.8, { exclusiveMin: true }),
     // Alerts of the health-check job are also POSTed here when set (seed 001's notificationService).
     ALERT_WEBHOOK_URL: optionalUrl(['http:', 'https:']),
+    // CSV contact imports (seed 000)
+    CSV_IMPORT_INTERVAL: importInterval('10m'),
+    CSV_IMPORT_BATCH_SIZE: wholeNumber(1, 10_000, 1000),
+    CSV_IMPORT_MAX_CONCURRENT: wholeNumber(1, 64, 5),
+    CSV_IMPORT_TIMEOUT: wholeNumber(1000, 86_400_000, 300_000),
+    CSV_IMPORT_DIR: text('.data/imports'),
     // Connections
     TEMPORAL_ADDRESS: hostPort('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: text('default'),

@@ -1,4 +1,5 @@
 // Reads and validates the environment once; every entry point calls loadConfig() at start-up.
+import { parseImportInterval, type ImportInterval } from '../domain/csv-import';
 import { envSchema, type Env } from './env-schema';
 
 export { isValidTimeZone } from './env-schema';
@@ -38,6 +39,8 @@ export interface AppConfig {
   worker: { shutdownGraceSeconds: number; httpPort: number };
   /** One-off tasks: at most this many actions at once per worker of the `tasks` queue. */
   tasks: { maxConcurrent: number };
+  /** CSV contact imports: one Schedule per organisation (README "CSV contact imports"). */
+  imports: { interval: ImportInterval; batchSize: number; maxConcurrent: number; timeoutMs: number; dir: string };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -93,6 +96,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS, httpPort: e.WORKER_HTTP_PORT },
     tasks: { maxConcurrent: e.TASKS_MAX_CONCURRENT },
+    imports: {
+      interval: parseImportInterval(e.CSV_IMPORT_INTERVAL)!,
+      batchSize: e.CSV_IMPORT_BATCH_SIZE,
+      maxConcurrent: e.CSV_IMPORT_MAX_CONCURRENT,
+      timeoutMs: e.CSV_IMPORT_TIMEOUT,
+      dir: e.CSV_IMPORT_DIR,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -40,6 +40,11 @@ export async function startWorker(config: AppConfig, logger: Logger, options: Wo
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const temporal = await connectTemporal(config);
   const base = options.taskQueue ?? config.temporal.taskQueue;
+  const activitySlots = (name: QueueName): number => {
+    if (name === 'tasks') return config.tasks.maxConcurrent;
+    if (name === 'imports') return config.imports.maxConcurrent;
+    return config.performance.maxConcurrentBatches * 2;
+  };
   const queues = (options.queues ?? QUEUES).map((name) => ({ name, taskQueue: taskQueueName(base, name) }));
   const activities = createActivities({ db, mailer, config, logger, temporal: temporal.client });
   const workers = await Promise.all(queues.map(({ name, taskQueue }) => Worker.create({
@@ -48,8 +53,9 @@ export async function startWorker(config: AppConfig, logger: Logger, options: Wo
     taskQueue,
     ...workflowSource(),
     activities,
-    // One-off tasks call other people's endpoints: TASKS_MAX_CONCURRENT caps them per worker.
-    maxConcurrentActivityTaskExecutions: name === 'tasks' ? config.tasks.maxConcurrent : config.performance.maxConcurrentBatches * 2,
+    // One-off tasks call other people's endpoints: TASKS_MAX_CONCURRENT caps them per worker; the
+    // imports family runs at most CSV_IMPORT_MAX_CONCURRENT files at once in this process.
+    maxConcurrentActivityTaskExecutions: activitySlots(name),
     // The SDK sizes its workflow cache from the machine's memory (thousands here); a cycle opens
     // one reminders workflow per owner, and caching them all cost 1.2 GB at 100,000 invitations.
     // Evicted workflows are replayed when their timer fires, days later, at little cost.

@@ -7,3 +7,4 @@ export { oneOffTaskWorkflow } from './tasks';
 export { healthCheckWorkflow, alertWebhookWorkflow } from './health-check';
 export { orgScheduleWorkflow } from './org-schedules';
 export { cleanupWorkflow } from './cleanup';
+export { csvImportWorkflow, scheduledCsvImportWorkflow } from './csv-import';

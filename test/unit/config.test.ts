@@ -55,6 +55,15 @@ describe('configuration from the environment', () => {
     assert.equal(config.temporal.address, 'temporal.internal:7233');
   });
 
+  it('reads the CSV import settings: a duration or a seed-style cron interval, with defaults', () => {
+    const defaults = loadConfig({}).imports;
+    assert.deepEqual(defaults, { interval: { kind: 'every', ms: 600_000, text: '10m' }, batchSize: 1000, maxConcurrent: 5, timeoutMs: 300_000, dir: '.data/imports' });
+    const config = loadConfig({ CSV_IMPORT_INTERVAL: '*/10  * * * *', CSV_IMPORT_BATCH_SIZE: '10', CSV_IMPORT_MAX_CONCURRENT: '1', CSV_IMPORT_TIMEOUT: '1000', CSV_IMPORT_DIR: '/srv/imports' });
+    assert.deepEqual(config.imports, { interval: { kind: 'cron', cron: '*/10 * * * *', text: '*/10 * * * *' }, batchSize: 10, maxConcurrent: 1, timeoutMs: 1000, dir: '/srv/imports' });
+    assert.deepEqual(loadConfig({ CSV_IMPORT_INTERVAL: '2h' }).imports.interval, { kind: 'every', ms: 7_200_000, text: '2h' });
+    assert.deepEqual(loadConfig({ CSV_IMPORT_INTERVAL: '90s' }).imports.interval, { kind: 'every', ms: 90_000, text: '90s' });
+  });
+
   it('treats an empty value as unset', () => {
     assert.equal(loadConfig({ SCHEDULER_BATCH_SIZE: '' }).performance.userBatchSize, 50);
   });
@@ -91,6 +100,17 @@ describe('configuration from the environment', () => {
     ['MONGODB_URI', 'postgres://db/x', /mongodb:\/\//],
     ['SMTP_URL', 'not a url', /smtp:\/\//],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],
+    ['CSV_IMPORT_INTERVAL', '10', /duration from 1m to 24h/],
+    ['CSV_IMPORT_INTERVAL', '30s', /duration from 1m to 24h/],
+    ['CSV_IMPORT_INTERVAL', '25h', /duration from 1m to 24h/],
+    ['CSV_IMPORT_INTERVAL', '*/10 * * *', /cron expression/],
+    ['CSV_IMPORT_INTERVAL', '61 * * * *', /cron expression/],
+    ['CSV_IMPORT_BATCH_SIZE', '0', /from 1 to 10000/],
+    ['CSV_IMPORT_BATCH_SIZE', '10001', /from 1 to 10000/],
+    ['CSV_IMPORT_MAX_CONCURRENT', '0', /from 1 to 64/],
+    ['CSV_IMPORT_MAX_CONCURRENT', 'many', /whole number/],
+    ['CSV_IMPORT_TIMEOUT', '999', /from 1000 to 86400000/],
+    ['CSV_IMPORT_TIMEOUT', '5m', /whole number/],
   ];
   for (const [name, value, allowed] of refused) {
     it(`refuses ${name}=${value}, naming the variable, the value and what is allowed`, () => {

@@ -24,6 +24,8 @@ export interface ContactDoc {
   lastBounceReason?: string;
   tracking: { invitationsSent: number; lastInvitedAt?: Date; lastRespondedAt?: Date };
   source: ContactSource;
+  /** Set by a CSV import: which import (src/db/models/import.ts) and data row created the contact. */
+  import?: { id: string; row: number };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -49,6 +51,7 @@ export const contactSchema = new Schema<ContactDoc>(
       lastRespondedAt: { type: Date },
     },
     source: { type: String, required: true, enum: CONTACT_SOURCES, default: 'manual' },
+    import: { type: new Schema({ id: String, row: Number }, { _id: false }), default: undefined },
   },
   { collection: CONTACTS_COLLECTION, versionKey: false, timestamps: true },
 );

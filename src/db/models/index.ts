@@ -7,6 +7,7 @@ import { registerDeliveryClaimModel, type DeliveryClaimModel } from './delivery-
 import { registerRunReportModel, type RunReportModel } from './run-report';
 import { registerTaskModel, type TaskModel } from './task';
 import { registerUserModel, type UserModel } from './user';
+import { registerImportModel, type ImportModel } from './import';
 
 export * from './contact';
 export * from './invitation';
@@ -14,6 +15,7 @@ export * from './user';
 export * from './run-report';
 export * from './delivery-claim';
 export * from './task';
+export * from './import';
 
 export interface Models {
   User: UserModel;
@@ -22,6 +24,7 @@ export interface Models {
   RunReport: RunReportModel;
   DeliveryClaim: DeliveryClaimModel;
   Task: TaskModel;
+  Import: ImportModel;
 }
 
 const modelsByConnection = new WeakMap<Connection, Models>();
@@ -36,6 +39,7 @@ export function getModels(conn: Connection): Models {
       RunReport: registerRunReportModel(conn),
       DeliveryClaim: registerDeliveryClaimModel(conn),
       Task: registerTaskModel(conn),
+      Import: registerImportModel(conn),
     };
     modelsByConnection.set(conn, models);
   }
