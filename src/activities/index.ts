@@ -2,6 +2,7 @@ import { createCyclePlanningActivities } from './cycle-planning';
 import type { ActivityDeps } from './deps';
 import { createReminderActivities } from './reminders';
 import { createReportActivities } from './reports';
+import { createHttpJobActivities } from './http-jobs';
 import { createSendInvitationActivities } from './send-invitations';
 import { createSmokeActivities } from './smoke';
 
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSendInvitationActivities(deps),
     ...createReminderActivities(deps),
     ...createReportActivities(deps),
+    ...createHttpJobActivities(deps),
   };
 }
 

@@ -11,6 +11,9 @@ import { registerSmokeCommand } from './commands/smoke';
 import { registerStackCommand } from './commands/stack';
 import { registerStartCommand } from './commands/start';
 import { registerWorkerCommand } from './commands/worker';
+import { registerApiCommand } from './commands/api';
+import { registerTokensCommand } from './commands/tokens';
+import { registerJobsCommand } from './commands/jobs';
 import { UserError } from './output';
 
 export function buildProgram(): Command {
@@ -26,6 +29,9 @@ export function buildProgram(): Command {
   registerSchedulesCommand(program);
   registerCycleCommand(program);
   registerInvitationCommands(program);
+  registerApiCommand(program);
+  registerTokensCommand(program);
+  registerJobsCommand(program);
   return program;
 }
 

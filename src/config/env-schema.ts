@@ -61,6 +61,17 @@ function url(protocols: string[], fallback: string) {
   return z.preprocess(blankToUndefined, schema.default(fallback));
 }
 
+function optionalUrl(protocols: string[]) {
+  const allowed = `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+  return z.preprocess(blankToUndefined, z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, { error: allowed }).optional());
+}
+
 function hostPort(fallback: string) {
   const allowed = 'host:port, for example 127.0.0.1:7233';
   return z.preprocess(blankToUndefined, z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, { error: allowed }).default(fallback));
@@ -116,6 +127,15 @@ export const envSchema = z
     TEMPORAL_TEST_SERVER_PATH: optionalText(),
     FERRETDB_PATH: optionalText(),
     MONGOD_PATH: optionalText(),
+    // HTTP API (seed 002 job registry, seed 004 organisation schedules)
+    API_PORT: wholeNumber(1, 65_535, 3000),
+    API_HOST: text('127.0.0.1'),
+    API_BODY_LIMIT_BYTES: wholeNumber(1024, 104_857_600, 1_048_576),
+    // Base URLs of the services that own registered jobs (seed 002): `service: "email-service"` → EMAIL_SERVICE_URL
+    EMAIL_SERVICE_URL: optionalUrl(['http:', 'https:']),
+    CRAWLER_SERVICE_URL: optionalUrl(['http:', 'https:']),
+    ANALYTICS_SERVICE_URL: optionalUrl(['http:', 'https:']),
+    NOTIFICATION_SERVICE_URL: optionalUrl(['http:', 'https:']),
     // Worker
     WORKER_SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3600, 30),
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -36,6 +36,9 @@ export interface AppConfig {
     toolPaths: { temporal?: string; temporalTestServer?: string; ferretdb?: string; mongod?: string };
   };
   worker: { shutdownGraceSeconds: number };
+  api: { host: string; port: number; bodyLimitBytes: number };
+  /** Base URLs of the services owning registered HTTP jobs, by service key (email, crawler, …). */
+  services: Partial<Record<'email' | 'crawler' | 'analytics' | 'notification', string>>;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -90,6 +93,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     worker: { shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS },
+    api: { host: e.API_HOST, port: e.API_PORT, bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
+    services: Object.fromEntries(Object.entries({
+      email: e.EMAIL_SERVICE_URL, crawler: e.CRAWLER_SERVICE_URL, analytics: e.ANALYTICS_SERVICE_URL, notification: e.NOTIFICATION_SERVICE_URL,
+    }).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -3,3 +3,4 @@
 export { smokeWorkflow } from './smoke';
 export { invitationCycleWorkflow, invitationChunkWorkflow, scheduledInvitationCycleWorkflow } from './cycle';
 export { remindersWorkflow } from './reminders';
+export { httpJobWorkflow } from './http-job';

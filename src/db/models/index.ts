@@ -6,12 +6,16 @@ import { registerInvitationModel, type InvitationModel } from './invitation';
 import { registerDeliveryClaimModel, type DeliveryClaimModel } from './delivery-claim';
 import { registerRunReportModel, type RunReportModel } from './run-report';
 import { registerUserModel, type UserModel } from './user';
+import { registerHttpJobModel, type HttpJobModel } from './http-job';
+import { registerApiTokenModel, type ApiTokenModel } from './api-token';
 
 export * from './contact';
 export * from './invitation';
 export * from './user';
 export * from './run-report';
 export * from './delivery-claim';
+export * from './http-job';
+export * from './api-token';
 
 export interface Models {
   User: UserModel;
@@ -19,6 +23,8 @@ export interface Models {
   Invitation: InvitationModel;
   RunReport: RunReportModel;
   DeliveryClaim: DeliveryClaimModel;
+  HttpJob: HttpJobModel;
+  ApiToken: ApiTokenModel;
 }
 
 const modelsByConnection = new WeakMap<Connection, Models>();
@@ -32,6 +38,8 @@ export function getModels(conn: Connection): Models {
       Invitation: registerInvitationModel(conn),
       RunReport: registerRunReportModel(conn),
       DeliveryClaim: registerDeliveryClaimModel(conn),
+      HttpJob: registerHttpJobModel(conn),
+      ApiToken: registerApiTokenModel(conn),
     };
     modelsByConnection.set(conn, models);
   }
