@@ -2,7 +2,7 @@
 // /health and Prometheus /metrics. Routes under /api/ need an API token (src/api/auth.ts).
 import fastifySwagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../config';
@@ -27,7 +27,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: deps.config.api.bodyLimitBytes,
-    disableRequestLogging: true,
+    // One log line per request is noise at this volume; errors and events are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
