@@ -17,7 +17,15 @@ export async function startApi(config: AppConfig, logger: Logger, listen: { host
     const app = await buildApiServer({ config, db, temporal: temporal.client, logger });
     const host = listen.host ?? config.api.host;
     const port = listen.port ?? config.api.port;
-    await app.listen({ host, port });
+    try {
+      await app.listen({ host, port });
+    } catch (error) {
+      await app.close();
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EADDRINUSE') throw new Error(`the API cannot listen on ${host}:${port}: the port is in use (set API_PORT, or --port for \`metronome api\`)`, { cause: error });
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new Error(`the API cannot listen on ${host}:${port}: no such local address (API_HOST)`, { cause: error });
+      throw error;
+    }
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     logger.info({ event: 'api-started', url }, 'API listening');
     const connections = temporal;
