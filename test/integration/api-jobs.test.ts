@@ -223,6 +223,16 @@ describe('HTTP API: job registry', () => {
     assert.equal(got.json<{ description?: string }>().description, undefined, 're-registration replaces the whole registration');
     const list = await call('GET', '/api/jobs', tokens.a);
     assert.deepEqual(list.json<{ jobs: { name: string }[] }>().jobs.map((j) => j.name), ['weekly-digest']);
+
+    // Registered disabled: the Schedule is created paused; an admin registers for an organisation it names.
+    const paused = await register(tokens.admin, 'paused-job', { enabled: false, orgId: orgA });
+    assert.equal(paused.statusCode, 201, paused.body);
+    assert.deepEqual([paused.json<{ job: { orgId: string; enabled: boolean } }>().job.orgId, paused.json<{ job: { enabled: boolean } }>().job.enabled], [orgA, false]);
+    assert.equal((await temporal.client.schedule.getHandle(`job-${orgA}.paused-job`).describe()).state.paused, true);
+    assert.equal((await call('DELETE', '/api/jobs/paused-job', tokens.a)).statusCode, 200);
+    const adminWithoutOrg = await call('POST', '/api/jobs/register', tokens.admin, registration('nobody'));
+    assert.equal(adminWithoutOrg.statusCode, 400);
+    assert.deepEqual(fieldsOf(adminWithoutOrg), ['orgId']);
   });
 
   it('runs a job through a real TCP port: POSTs the JobContext and records the JobResult as a run report', async () => {
@@ -459,6 +469,7 @@ describe('HTTP API: job registry', () => {
     await expectFields(call('GET', '/api/jobs/ok-job/history?status=running', tokens.a), ['status']);
     await expectFields(call('POST', '/api/jobs/ok-job/trigger', tokens.a, { triggeredBy: 'scheduler' }), ['triggeredBy']);
     await expectFields(call('POST', '/api/jobs/ok-job/trigger', tokens.a, { triggeredByUser: '' }), ['triggeredByUser']);
+    await expectFields(call('POST', '/api/jobs/ok-job/trigger', tokens.a, undefined, { 'x-triggered-by-user': 'x'.repeat(201) }), ['x-triggered-by-user']);
     await expectFields(call('POST', '/api/jobs/ok-job/enable', tokens.a, { note: 42 }), ['note']);
     await expectFields(call('POST', '/api/jobs/ok-job/disable', tokens.a, { paused: true }), ['paused']);
   });
