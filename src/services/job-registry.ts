@@ -7,7 +7,7 @@
 // organisation: a job of another organisation is "not found", whatever its name.
 import {
   ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError,
-  type Client, type ScheduleDescription, type ScheduleOptions,
+  type Client, type ScheduleDescription, type ScheduleOptions, type ScheduleSpecDescription, type ScheduleSummary,
 } from '@temporalio/client';
 import type { Connection } from 'mongoose';
 import { z } from 'zod';
@@ -116,10 +116,24 @@ export interface JobView {
   updatedAt: string;
 }
 
-function viewOf(doc: HttpJobDoc, description: ScheduleDescription | undefined): JobView {
-  const zone = description?.spec.timezone || 'UTC';
-  const next = description?.info.nextActionTimes[0];
-  const last = description?.info.recentActions.at(-1);
+/** What a view needs of a Schedule: from its description (exact) or its list entry (visibility, may lag). */
+interface ScheduleFacts { spec?: ScheduleSpecDescription; paused: boolean; nextActionTimes: Date[]; lastTakenAt?: Date }
+
+function factsOf(description: ScheduleDescription | ScheduleSummary | undefined): ScheduleFacts | undefined {
+  if (!description) return undefined;
+  return {
+    spec: description.spec,
+    paused: description.state.paused,
+    nextActionTimes: description.info.nextActionTimes,
+    lastTakenAt: description.info.recentActions.at(-1)?.takenAt,
+  };
+}
+
+function viewOf(doc: HttpJobDoc, description: ScheduleDescription | ScheduleSummary | undefined): JobView {
+  const facts = factsOf(description);
+  const zone = facts?.spec?.timezone || 'UTC';
+  // A paused Schedule still computes its next times, but a disabled job does not run then.
+  const next = facts && !facts.paused ? facts.nextActionTimes[0] : undefined;
   return {
     orgId: doc.orgId,
     name: doc.name,
@@ -132,11 +146,11 @@ function viewOf(doc: HttpJobDoc, description: ScheduleDescription | undefined): 
     timeoutMs: doc.timeoutMs,
     maxRetries: doc.maxRetries,
     scheduleId: doc.scheduleId,
-    schedule: description ? 'ok' : 'missing',
-    ...(description && { cronExpression: summarizeSpec(description.spec), timezone: zone }),
-    enabled: description ? !description.state.paused : false,
+    schedule: facts ? 'ok' : 'missing',
+    ...(facts?.spec && { cronExpression: summarizeSpec(facts.spec), timezone: zone }),
+    enabled: facts ? !facts.paused : false,
     ...(next && { nextRunAt: next.toISOString(), nextRunAtLocal: localIso(next, zone) }),
-    ...(last && { lastScheduledRunAt: last.takenAt.toISOString() }),
+    ...(facts?.lastTakenAt && { lastScheduledRunAt: facts.lastTakenAt.toISOString() }),
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
   };
@@ -259,18 +273,41 @@ export async function registerJob(deps: RegistryDeps, orgId: string, input: Regi
   return { created: !existing, job: viewOf(doc, await handle.describe()) };
 }
 
-/** The jobs of one organisation (or of all, for an admin), with their Schedule's state. */
+/**
+ * The Schedules of the listed jobs, by id, in one visibility query (`MetronomeJob` starts with
+ * `http-job:<orgId>/`) instead of one describe per job. Visibility is eventually consistent: an
+ * entry can lag a moment behind a change, and one just created may be missing (the caller then
+ * describes it). An empty map if the visibility store cannot run the query.
+ */
+async function listedSchedules(client: Client, orgId: string | undefined): Promise<Map<string, ScheduleSummary>> {
+  // Org ids are letters, digits, _ and -: nothing to escape in the query.
+  const prefix = orgId === undefined ? 'http-job:' : httpJobReportName(orgId, '');
+  const found = new Map<string, ScheduleSummary>();
+  try {
+    for await (const summary of client.schedule.list({ query: `MetronomeJob STARTS_WITH '${prefix}'` })) found.set(summary.scheduleId, summary);
+  } catch {
+    found.clear();
+  }
+  return found;
+}
+
+/**
+ * The jobs of one organisation (or of all, for an admin), with their Schedule's state as
+ * visibility has it (GET of one job reads the Schedule itself).
+ */
 export async function listJobs(deps: RegistryDeps, orgId: string | undefined): Promise<JobView[]> {
   const { HttpJob } = getModels(deps.db);
   const docs = await HttpJob.find(orgId === undefined ? {} : { orgId }).sort({ _id: 1 }).limit(1000).lean();
-  const views: JobView[] = [];
-  // A few describes at a time: enough to be quick, not enough to flood the frontend.
-  for (let i = 0; i < docs.length; i += 8) {
-    const batch = docs.slice(i, i + 8);
+  const listed = docs.length ? await listedSchedules(deps.temporal, orgId) : new Map<string, ScheduleSummary>();
+  const missing = docs.filter((d) => !listed.has(d.scheduleId));
+  const described = new Map<string, ScheduleDescription | undefined>();
+  // Those visibility does not know yet: a few describes at a time.
+  for (let i = 0; i < missing.length; i += 8) {
+    const batch = missing.slice(i, i + 8);
     const descriptions = await Promise.all(batch.map((d) => describeOrUndefined(deps.temporal, d.scheduleId)));
-    batch.forEach((d, j) => views.push(viewOf(d, descriptions[j])));
+    batch.forEach((d, j) => described.set(d.scheduleId, descriptions[j]));
   }
-  return views;
+  return docs.map((d) => viewOf(d, listed.get(d.scheduleId) ?? described.get(d.scheduleId)));
 }
 
 export async function getJob(deps: RegistryDeps, orgId: string, name: string): Promise<JobView> {

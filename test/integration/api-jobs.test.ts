@@ -348,6 +348,16 @@ describe('HTTP API: job registry', () => {
     assert.equal(described.spec.timezone, 'America/New_York');
     assert.equal(described.state.paused, false, 'the cron change keeps the pause state');
     assert.deepEqual(described.action.args, [{ orgId: orgA, name: 'ok-job', triggeredBy: 'scheduler' }]);
+
+    // The list reads the Schedules' visibility records (one query), which catch up within moments.
+    let listed: { name: string; cronExpression?: string; timezone?: string; enabled: boolean; nextRunAtLocal?: string } | undefined;
+    for (let i = 0; i < 40; i += 1) {
+      listed = (await call('GET', '/api/jobs', tokens.a)).json<{ jobs: NonNullable<typeof listed>[] }>().jobs.find((j) => j.name === 'ok-job');
+      if (listed?.cronExpression === '15 6 * * MON-FRI') break;
+      await sleep(250);
+    }
+    assert.deepEqual([listed?.cronExpression, listed?.timezone, listed?.enabled], ['15 6 * * MON-FRI', 'America/New_York', true]);
+    assert.match(listed?.nextRunAtLocal ?? '', /T06:15:00-0[45]:00$/);
   });
 
   it('refuses a second manual run while one is in progress (409)', async () => {
