@@ -544,12 +544,14 @@ describe('HTTP API: job registry', () => {
     assert.match(metrics, /process_cpu_user_seconds_total \d/);
     assert.doesNotMatch(metrics, /route="\/api\/jobs\/ok-job"/, 'labels use the route pattern, not the URL');
 
-    const openapi = (await (await fetch(`${apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    const openapi = (await (await fetch(`${apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> };
     assert.match(openapi.openapi, /^3\./);
     for (const path of ['/api/jobs/register', '/api/jobs', '/api/jobs/{name}', '/api/jobs/{name}/trigger', '/api/jobs/{name}/cron', '/api/jobs/{name}/history', '/api/jobs/{name}/stats', '/health']) {
       assert.ok(openapi.paths[path], `OpenAPI documents ${path}`);
     }
     assert.ok(openapi.paths['/api/jobs/register']?.post?.requestBody, 'the register body schema is documented');
+    const getJobDoc = openapi.paths['/api/jobs/{name}']?.get;
+    assert.deepEqual(Object.keys(getJobDoc?.responses ?? {}).sort(), ['200', '400', '401', '403', '404', '409', '413'], 'answers and errors are documented');
     const unknownRoute = await call('GET', '/nope', undefined);
     assert.equal(unknownRoute.statusCode, 404);
     assert.deepEqual(unknownRoute.json(), { error: 'no route GET /nope' });
