@@ -6,6 +6,7 @@ import { createHealthActivities } from './health';
 import { createReminderActivities } from './reminders';
 import { createOrgScheduleActivities } from './org-schedules';
 import { createReportActivities } from './reports';
+import { createHttpJobActivities } from './http-jobs';
 import { createSendInvitationActivities } from './send-invitations';
 import { createSmokeActivities } from './smoke';
 import { createTaskActivities } from './tasks';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrgScheduleActivities(deps),
     ...createCleanupActivities(deps),
     ...createCsvImportActivities(deps),
+    ...createHttpJobActivities(deps),
   };
 }
 

@@ -14,6 +14,9 @@ import { registerStackCommand } from './commands/stack';
 import { registerStartCommand } from './commands/start';
 import { registerTasksCommand } from './commands/tasks';
 import { registerWorkerCommand } from './commands/worker';
+import { registerApiCommand } from './commands/api';
+import { registerTokensCommand } from './commands/tokens';
+import { registerJobsCommand } from './commands/jobs';
 import { UserError } from './output';
 
 export function buildProgram(): Command {
@@ -32,6 +35,9 @@ export function buildProgram(): Command {
   registerTasksCommand(program);
   registerRunsCommand(program);
   registerImportsCommand(program);
+  registerApiCommand(program);
+  registerTokensCommand(program);
+  registerJobsCommand(program);
   return program;
 }
 

@@ -143,6 +143,15 @@ export const envSchema = z
     MONGOD_PATH: optionalText(),
     // One-off tasks: actions run at once by one worker of the `tasks` queue (seed 003's maxConcurrent)
     TASKS_MAX_CONCURRENT: wholeNumber(1, 1000, 10),
+    // HTTP API (seed 002 job registry, seed 004 organisation schedules)
+    API_PORT: wholeNumber(1, 65_535, 3000),
+    API_HOST: text('127.0.0.1'),
+    API_BODY_LIMIT_BYTES: wholeNumber(1024, 104_857_600, 1_048_576),
+    // Base URLs of the services that own registered jobs (seed 002): `service: "email-service"` → EMAIL_SERVICE_URL
+    EMAIL_SERVICE_URL: optionalUrl(['http:', 'https:']),
+    CRAWLER_SERVICE_URL: optionalUrl(['http:', 'https:']),
+    ANALYTICS_SERVICE_URL: optionalUrl(['http:', 'https:']),
+    NOTIFICATION_SERVICE_URL: optionalUrl(['http:', 'https:']),
     // Worker
     WORKER_SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3600, 30),
     // /healthz, /readyz and /metrics of every worker process (0 = no HTTP endpoint).

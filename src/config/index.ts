@@ -41,6 +41,9 @@ export interface AppConfig {
   tasks: { maxConcurrent: number };
   /** CSV contact imports: one Schedule per organisation (README "CSV contact imports"). */
   imports: { interval: ImportInterval; batchSize: number; maxConcurrent: number; timeoutMs: number; dir: string };
+  api: { host: string; port: number; bodyLimitBytes: number };
+  /** Base URLs of the services owning registered HTTP jobs, by service key (email, crawler, …). */
+  services: Partial<Record<'email' | 'crawler' | 'analytics' | 'notification', string>>;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -103,6 +106,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: e.CSV_IMPORT_TIMEOUT,
       dir: e.CSV_IMPORT_DIR,
     },
+    api: { host: e.API_HOST, port: e.API_PORT, bodyLimitBytes: e.API_BODY_LIMIT_BYTES },
+    services: Object.fromEntries(Object.entries({
+      email: e.EMAIL_SERVICE_URL, crawler: e.CRAWLER_SERVICE_URL, analytics: e.ANALYTICS_SERVICE_URL, notification: e.NOTIFICATION_SERVICE_URL,
+    }).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     logLevel: e.LOG_LEVEL,
   };
 }

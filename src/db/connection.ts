@@ -46,8 +46,8 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
  * Sequential on purpose: FerretDB's SQLite backend serialises writes per database anyway.
  */
 export async function ensureIndexes(conn: mongoose.Connection): Promise<void> {
-  const { User, Contact, Invitation, RunReport, DeliveryClaim, Task, Import } = getModels(conn);
-  for (const model of [User, Contact, Invitation, RunReport, DeliveryClaim, Task, Import] as const) {
+  const { User, Contact, Invitation, RunReport, DeliveryClaim, Task, Import, HttpJob, ApiToken } = getModels(conn);
+  for (const model of [User, Contact, Invitation, RunReport, DeliveryClaim, Task, Import, HttpJob, ApiToken] as const) {
     await model.createIndexes();
   }
 }

@@ -8,3 +8,4 @@ export { healthCheckWorkflow, alertWebhookWorkflow } from './health-check';
 export { orgScheduleWorkflow } from './org-schedules';
 export { cleanupWorkflow } from './cleanup';
 export { csvImportWorkflow, scheduledCsvImportWorkflow } from './csv-import';
+export { httpJobWorkflow } from './http-job';

@@ -1,15 +1,12 @@
-// A test API app for organisation schedules and the admin page: the zod type provider, a stub
-// auth hook (`Authorization: Bearer org:<id>` or `Bearer admin`) in place of the real token auth
-// of src/api/server.ts (another branch), and the error format of the API: 400 {error, fields}.
-import fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+// Organisation schedules and the admin page on the real stack: the real API server
+// (src/api/server.ts, real token auth) over a database and `jobs` worker of the test's own,
+// with real API tokens created per organisation.
+import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { Connection } from 'mongoose';
 import type { AppConfig } from '../../src/config';
-import type { Logger } from '../../src/observability/logger';
-import { registerOrgScheduleRoutes } from '../../src/api/routes/org-schedules';
-import { registerAdminPage } from '../../src/api/admin';
+import { buildApiServer } from '../../src/api/server';
+import { createApiToken } from '../../src/services/api-tokens';
 import { connectDatabase, closeDatabase, ensureIndexes } from '../../src/db/connection';
 import { connectTemporal } from '../../src/client/temporal';
 import { createLogger } from '../../src/observability/logger';
@@ -18,38 +15,15 @@ import { getOrgScheduleModel } from '../../src/db/models/org-schedule';
 import { orgTemporalScheduleId } from '../../src/domain/org-schedules';
 import { ensureLocalStack, isolatedConfig } from './local-stack';
 
-export async function buildOrgTestApi(deps: { config: AppConfig; db: Connection; temporal: Client; logger: Logger }): Promise<FastifyInstance> {
-  const app = fastify({ logger: false });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onRequest', (request, _reply, done) => {
-    const match = /^Bearer (org:([A-Za-z0-9_-]+)|admin)$/.exec(request.headers.authorization ?? '');
-    if (match) request.principal = match[2] ? { tokenId: `test-${match[2]}`, orgId: match[2], admin: false } : { tokenId: 'test-admin', orgId: null, admin: true };
-    done();
-  });
-  app.setErrorHandler((error, _request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const fields = error.validation.map((v) => ({ field: v.instancePath.replace(/^\//, '').replace(/\//g, '.') || (error.validationContext ?? 'body'), message: v.message ?? 'invalid' }));
-      return reply.code(400).send({ error: `invalid ${error.validationContext ?? 'request'}`, fields });
-    }
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: (error as Error).message });
-    deps.logger.error({ err: error }, 'request failed');
-    return reply.code(500).send({ error: 'internal error' });
-  });
-  // As the real server does: the OpenAPI document is generated from the routes' zod schemas.
-  await app.register(swagger, { openapi: { info: { title: 'Metronome (test)', version: '0' } }, transform: jsonSchemaTransform });
-  registerOrgScheduleRoutes(app, deps);
-  registerAdminPage(app);
-  await app.ready();
-  return app;
-}
-
 export interface OrgStack {
   config: AppConfig;
   db: Connection;
   temporal: Client;
   app: FastifyInstance;
+  /** A real API token of that organisation (created once per organisation). */
+  tokenFor(orgId: string): Promise<string>;
+  /** A real admin token. */
+  adminToken: string;
   /** Deletes every Temporal Schedule the test created, stops the worker, closes connections. */
   close(): Promise<void>;
 }
@@ -63,9 +37,20 @@ export async function startOrgStack(name: string): Promise<OrgStack> {
   await ensureIndexes(db);
   const temporal = await connectTemporal(config);
   const worker = await startWorker(config, logger, { queues: ['jobs'] });
-  const app = await buildOrgTestApi({ config, db, temporal: temporal.client, logger });
+  const app = await buildApiServer({ config, db, temporal: temporal.client, logger });
+  await app.ready();
+  const tokens = new Map<string, Promise<string>>();
+  const tokenFor = (orgId: string): Promise<string> => {
+    let token = tokens.get(orgId);
+    if (!token) {
+      token = createApiToken(db, { orgId, name: `test ${orgId}` }).then((created) => created.token);
+      tokens.set(orgId, token);
+    }
+    return token;
+  };
+  const adminToken = (await createApiToken(db, { admin: true, name: 'test admin' })).token;
   return {
-    config, db, temporal: temporal.client, app,
+    config, db, temporal: temporal.client, app, tokenFor, adminToken,
     async close() {
       await app.close();
       const docs = await getOrgScheduleModel(db).find({}).lean();

@@ -27,7 +27,7 @@ describe('admin page in headless Chromium', () => {
     stack = await startOrgStack('adminpage');
     await stack.app.listen({ port: PORT, host: '127.0.0.1' });
     const res = await stack.app.inject({
-      method: 'POST', url: `/api/orgs/${org}/schedules`, headers: { authorization: `Bearer org:${org}` },
+      method: 'POST', url: `/api/orgs/${org}/schedules`, headers: { authorization: `Bearer ${await stack.tokenFor(org)}` },
       payload: { name: 'nightly export', cron: '0 3 * * *', timeZone: 'Europe/Paris', target: { type: 'log', message: 'export' } },
     });
     assert.equal(res.statusCode, 201, res.body);
@@ -44,7 +44,7 @@ describe('admin page in headless Chromium', () => {
 
   it('lists, triggers, disables, enables, edits the cron and shows history and stats', async () => {
     await page.goto(`http://127.0.0.1:${PORT}/admin`);
-    await page.fill('#token', `org:${org}`);
+    await page.fill('#token', await stack.tokenFor(org));
     await page.fill('#org', org);
     await page.click('#load');
     const row = page.locator(`tr[data-id="${schedule.scheduleId}"]`);
@@ -70,7 +70,7 @@ describe('admin page in headless Chromium', () => {
     await row.locator('button[data-act="cron"]').click();
     await page.locator('#message', { hasText: /^cron updated$/ }).waitFor();
     await row.locator('code', { hasText: '15 4 * * *' }).waitFor();
-    const after = await stack.app.inject({ method: 'GET', url: `/api/orgs/${org}/schedules/${schedule.scheduleId}`, headers: { authorization: 'Bearer admin' } });
+    const after = await stack.app.inject({ method: 'GET', url: `/api/orgs/${org}/schedules/${schedule.scheduleId}`, headers: { authorization: `Bearer ${stack.adminToken}` } });
     assert.equal(after.json<OrgScheduleView>().cron, '15 4 * * *');
 
     await row.locator('button[data-act="history"]').click();
@@ -78,14 +78,14 @@ describe('admin page in headless Chromium', () => {
     assert.match(await page.locator('#stats').innerText(), /runs 1, succeeded 1, failed 0.*manual runs 1/);
 
     // Another organisation's token sees nothing of it.
-    await page.fill('#token', 'org:someone-else');
+    await page.fill('#token', await stack.tokenFor('someone-else'));
     await page.click('#load');
     await page.locator('#message', { hasText: /^404 / }).waitFor();
     assert.equal(await page.locator('#schedules tbody tr').count(), 0);
 
     const dir = projectPath(join('.data', 'artifacts'));
     mkdirSync(dir, { recursive: true });
-    await page.fill('#token', `org:${org}`);
+    await page.fill('#token', await stack.tokenFor(org));
     await page.click('#load');
     await page.locator('#message', { hasText: /^loaded$/ }).waitFor();
     await row.locator('button[data-act="history"]').click();

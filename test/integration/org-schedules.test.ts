@@ -1,5 +1,5 @@
 // Organisation schedules on the real stack: the Temporal dev server, the MongoDB-protocol server,
-// a `jobs` worker of the test's own and the routes in a test fastify app (stub token auth).
+// a `jobs` worker of the test's own and the real API server with real tokens.
 // Schedules created, triggered, their history, missed slots backfilled exactly once, a paused
 // schedule skipping its slot, cross-organisation isolation, bad input on every route, and the
 // DST launcher on Temporal with a backfill over the (past) 2026 Paris transitions.
@@ -33,9 +33,10 @@ describe('organisation schedules API on the real stack', () => {
   const hookCalls: Record<string, unknown>[] = [];
   const orgA = uniqueName('acme').replace(/_/g, '-');
   const orgB = uniqueName('globex').replace(/_/g, '-');
-  const asA = { authorization: `Bearer org:${orgA}` };
-  const asB = { authorization: `Bearer org:${orgB}` };
-  const asAdmin = { authorization: 'Bearer admin' };
+  // Real API tokens, created once the stack is up.
+  let asA: Record<string, string>;
+  let asB: Record<string, string>;
+  let asAdmin: Record<string, string>;
 
   type Reply = { statusCode: number; json: () => unknown };
   const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, headers: Record<string, string>, payload?: unknown): Promise<Reply> =>
@@ -43,7 +44,7 @@ describe('organisation schedules API on the real stack', () => {
   const base = (org: string) => `/api/orgs/${org}/schedules`;
 
   async function create(org: string, body: Record<string, unknown>): Promise<OrgScheduleView> {
-    const res = await call('POST', base(org), { authorization: `Bearer org:${org}` }, body);
+    const res = await call('POST', base(org), { authorization: `Bearer ${await stack.tokenFor(org)}` }, body);
     assert.equal(res.statusCode, 201, JSON.stringify(res.json()));
     return res.json() as OrgScheduleView;
   }
@@ -54,6 +55,9 @@ describe('organisation schedules API on the real stack', () => {
 
   before(async () => {
     stack = await startOrgStack('orgsched');
+    asA = { authorization: `Bearer ${await stack.tokenFor(orgA)}` };
+    asB = { authorization: `Bearer ${await stack.tokenFor(orgB)}` };
+    asAdmin = { authorization: `Bearer ${stack.adminToken}` };
     hook = createServer((req: IncomingMessage, res) => {
       let body = '';
       req.on('data', (c: Buffer) => { body += c.toString(); });

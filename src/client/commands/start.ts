@@ -9,6 +9,7 @@ import { monthOf } from '../../domain/month';
 import { isDatabaseEmpty, seedDemoData } from '../../seed/demo-data';
 import { createLogger } from '../../observability/logger';
 import { startWorker } from '../../workers/worker';
+import { startApi } from '../../api/run';
 import { startCycle } from '../cycle';
 import { describeStats, waitForCycle } from '../cycle-progress';
 import { applySchedules, desiredSchedules } from '../schedules';
@@ -36,6 +37,9 @@ export function registerStartCommand(program: Command): void {
       const db = await connectDatabase(config.mongodbUri, { appName: 'metronome-start' });
       const temporal = await connectTemporal(config);
       const running = await startWorker(config, logger);
+      // The HTTP API in the same process (API_HOST / API_PORT); `metronome api` runs it alone.
+      const api = await startApi(config, logger).catch(async (error: unknown) => { await running.shutdown(); throw error; });
+      say(`HTTP API: ${api.url} (OpenAPI ${api.url}/openapi.json, health ${api.url}/health; tokens: metronome tokens create --org <id>)`);
       try {
         await ensureIndexes(db);
         if (await isDatabaseEmpty(db)) {
@@ -53,14 +57,18 @@ export function registerStartCommand(program: Command): void {
         say(`cycle of ${month} done: ${describeStats(stats)}`);
         say(`reminders follow after ${config.reminders.firstAfterDays} and ${config.reminders.secondAfterDays} days (SCHEDULER_FIRST_REMINDER_DAYS / SCHEDULER_SECOND_REMINDER_DAYS)`);
       } catch (error) {
+        await api.close();
         await running.shutdown();
         throw error;
       } finally {
         await temporal.close();
         await closeDatabase(db);
       }
-      if (options.once) return running.shutdown();
+      if (options.once) {
+        await api.close();
+        return running.shutdown();
+      }
       say('running — Ctrl-C stops the worker (`node bin/metronome.js stack down` stops the stack)');
-      await running.done;
+      await running.done.finally(() => api.close());
     });
 }

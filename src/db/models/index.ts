@@ -8,6 +8,8 @@ import { registerRunReportModel, type RunReportModel } from './run-report';
 import { registerTaskModel, type TaskModel } from './task';
 import { registerUserModel, type UserModel } from './user';
 import { registerImportModel, type ImportModel } from './import';
+import { registerHttpJobModel, type HttpJobModel } from './http-job';
+import { registerApiTokenModel, type ApiTokenModel } from './api-token';
 
 export * from './contact';
 export * from './invitation';
@@ -16,6 +18,8 @@ export * from './run-report';
 export * from './delivery-claim';
 export * from './task';
 export * from './import';
+export * from './http-job';
+export * from './api-token';
 
 export interface Models {
   User: UserModel;
@@ -25,6 +29,8 @@ export interface Models {
   DeliveryClaim: DeliveryClaimModel;
   Task: TaskModel;
   Import: ImportModel;
+  HttpJob: HttpJobModel;
+  ApiToken: ApiTokenModel;
 }
 
 const modelsByConnection = new WeakMap<Connection, Models>();
@@ -40,6 +46,8 @@ export function getModels(conn: Connection): Models {
       DeliveryClaim: registerDeliveryClaimModel(conn),
       Task: registerTaskModel(conn),
       Import: registerImportModel(conn),
+      HttpJob: registerHttpJobModel(conn),
+      ApiToken: registerApiTokenModel(conn),
     };
     modelsByConnection.set(conn, models);
   }

@@ -24,6 +24,10 @@ export interface RunReportDoc {
   stats: Record<string, unknown>;
   error?: string;
   month?: string;
+  /** Jobs that belong to an organisation (registered HTTP jobs). */
+  orgId?: string;
+  /** scheduler | manual | admin (registered HTTP jobs). */
+  triggeredBy?: string;
 }
 
 export type RunReportModel = Model<RunReportDoc>;
@@ -44,6 +48,8 @@ export const runReportSchema = new Schema<RunReportDoc>(
     stats: { type: Schema.Types.Mixed, default: {} },
     error: { type: String },
     month: { type: String },
+    orgId: { type: String },
+    triggeredBy: { type: String },
   },
   { collection: RUN_REPORTS_COLLECTION, versionKey: false },
 );
