@@ -6,7 +6,7 @@ body{font:14px system-ui,sans-serif;margin:1.5rem;color:#222}
 h1{font-size:1.3rem}h2{font-size:1.1rem;margin-top:1.5rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.paused{color:#a60}.active{color:#070}.failed,.missed{color:#b00}.completed,.ran{color:#070}.skipped{color:#777}
-button{margin:0 .15rem .15rem 0}#message{min-height:1.2em;color:#06c}#message.error{color:#b00;font-weight:600}input{margin-right:.5rem}.enabled{color:#070}.disabled{color:#a60}
+button{margin:0 .15rem .15rem 0}#message{min-height:1.2em;color:#06c}#message.error{color:#b00;font-weight:600}input{margin-right:.5rem}.enabled{color:#070}.disabled{color:#a60}td.next{white-space:nowrap}
 </style></head>
 <body>
 <h1>Metronome — schedules and jobs</h1>
