@@ -22,6 +22,7 @@ import {
 import { taskQueueName } from '../domain/queues';
 import { JOB_KEY } from '../domain/search-attributes';
 import { localIso, summarizeSpec } from '../client/schedules';
+import { describeCron } from './org-schedules';
 
 export interface RegistryDeps { db: Connection; temporal: Client; config: AppConfig }
 
@@ -112,8 +113,24 @@ export interface JobView {
   nextRunAt?: string;
   nextRunAtLocal?: string;
   lastScheduledRunAt?: string;
+  /** The cron in words (English, 24-hour), when the Schedule has a cron. */
+  cronDescription?: string;
+  /** The newest run in the `runs` collection (any trigger); absent before the first run. */
+  lastRun?: LastRun;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface LastRun {
+  status: RunReportDoc['status'];
+  triggeredBy?: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  itemsProcessed: number;
+  itemsSucceeded: number;
+  itemsFailed: number;
+  error?: string;
 }
 
 /** What a view needs of a Schedule: from its description (exact) or its list entry (visibility, may lag). */
@@ -129,7 +146,35 @@ function factsOf(description: ScheduleDescription | ScheduleSummary | undefined)
   };
 }
 
-function viewOf(doc: HttpJobDoc, description: ScheduleDescription | ScheduleSummary | undefined): JobView {
+function withCron(cronExpression: string, timezone: string): Pick<JobView, 'cronExpression' | 'timezone' | 'cronDescription'> {
+  const words = cronInWords(cronExpression);
+  return { cronExpression, timezone, ...(words !== undefined && { cronDescription: words }) };
+}
+
+/** The cron in words; undefined for a spec that is not one plain cron (summarizeSpec gave something else). */
+function cronInWords(cron: string): string | undefined {
+  try {
+    return describeCron(cron);
+  } catch {
+    return undefined;
+  }
+}
+
+function lastRunOf(doc: RunReportDoc): LastRun {
+  return {
+    status: doc.status,
+    ...(doc.triggeredBy !== undefined && { triggeredBy: doc.triggeredBy }),
+    startedAt: doc.startedAt.toISOString(),
+    finishedAt: doc.finishedAt.toISOString(),
+    durationMs: doc.durationMs,
+    itemsProcessed: doc.itemsProcessed,
+    itemsSucceeded: doc.itemsSucceeded,
+    itemsFailed: doc.itemsFailed,
+    ...(doc.error !== undefined && { error: doc.error }),
+  };
+}
+
+function viewOf(doc: HttpJobDoc, description: ScheduleDescription | ScheduleSummary | undefined, last?: RunReportDoc | null): JobView {
   const facts = factsOf(description);
   const zone = facts?.spec?.timezone || 'UTC';
   // A paused Schedule still computes its next times, but a disabled job does not run then.
@@ -147,10 +192,11 @@ function viewOf(doc: HttpJobDoc, description: ScheduleDescription | ScheduleSumm
     maxRetries: doc.maxRetries,
     scheduleId: doc.scheduleId,
     schedule: facts ? 'ok' : 'missing',
-    ...(facts?.spec && { cronExpression: summarizeSpec(facts.spec), timezone: zone }),
+    ...(facts?.spec && withCron(summarizeSpec(facts.spec), zone)),
     enabled: facts ? !facts.paused : false,
     ...(next && { nextRunAt: next.toISOString(), nextRunAtLocal: localIso(next, zone) }),
     ...(facts?.lastTakenAt && { lastScheduledRunAt: facts.lastTakenAt.toISOString() }),
+    ...(last && { lastRun: lastRunOf(last) }),
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
   };
@@ -307,12 +353,32 @@ export async function listJobs(deps: RegistryDeps, orgId: string | undefined): P
     const descriptions = await Promise.all(batch.map((d) => describeOrUndefined(deps.temporal, d.scheduleId)));
     batch.forEach((d, j) => described.set(d.scheduleId, descriptions[j]));
   }
-  return docs.map((d) => viewOf(d, listed.get(d.scheduleId) ?? described.get(d.scheduleId)));
+  const last = await lastRuns(deps, docs);
+  return docs.map((d) => viewOf(d, listed.get(d.scheduleId) ?? described.get(d.scheduleId), last.get(httpJobReportName(d.orgId, d.name))));
+}
+
+/** The newest run of each job, by report name, in one pass over the `runs` collection. */
+async function lastRuns(deps: RegistryDeps, docs: HttpJobDoc[]): Promise<Map<string, RunReportDoc>> {
+  const found = new Map<string, RunReportDoc>();
+  if (!docs.length) return found;
+  const { RunReport } = getModels(deps.db);
+  const newest = await RunReport.aggregate<{ _id: string; last: RunReportDoc }>([
+    { $match: { job: { $in: docs.map((d) => httpJobReportName(d.orgId, d.name)) } } },
+    { $sort: { startedAt: -1, _id: -1 } },
+    { $group: { _id: '$job', last: { $first: '$$ROOT' } } },
+  ]);
+  for (const entry of newest) found.set(entry._id, entry.last);
+  return found;
 }
 
 export async function getJob(deps: RegistryDeps, orgId: string, name: string): Promise<JobView> {
   const doc = await findJob(deps, orgId, name);
-  return viewOf(doc, await describeOrUndefined(deps.temporal, doc.scheduleId));
+  const { RunReport } = getModels(deps.db);
+  const [description, last] = await Promise.all([
+    describeOrUndefined(deps.temporal, doc.scheduleId),
+    RunReport.findOne({ job: httpJobReportName(orgId, name) }).sort({ startedAt: -1, _id: -1 }).lean(),
+  ]);
+  return viewOf(doc, description, last);
 }
 
 export interface TriggerResult { orgId: string; name: string; workflowId: string; runId: string; executionId: string; triggeredBy: TriggeredBy }

@@ -11,6 +11,7 @@ import { connectDatabase, closeDatabase, ensureIndexes } from '../../src/db/conn
 import { connectTemporal } from '../../src/client/temporal';
 import { createLogger } from '../../src/observability/logger';
 import { startWorker } from '../../src/workers/worker';
+import { getModels } from '../../src/db/models';
 import { getOrgScheduleModel } from '../../src/db/models/org-schedule';
 import { orgTemporalScheduleId } from '../../src/domain/org-schedules';
 import { ensureLocalStack, isolatedConfig } from './local-stack';
@@ -24,7 +25,7 @@ export interface OrgStack {
   tokenFor(orgId: string): Promise<string>;
   /** A real admin token. */
   adminToken: string;
-  /** Deletes every Temporal Schedule the test created, stops the worker, closes connections. */
+  /** Deletes every Temporal Schedule the test created (organisation schedules and registered jobs), stops the worker, closes connections. */
   close(): Promise<void>;
 }
 
@@ -56,6 +57,9 @@ export async function startOrgStack(name: string): Promise<OrgStack> {
       const docs = await getOrgScheduleModel(db).find({}).lean();
       for (const doc of docs) {
         await temporal.client.schedule.getHandle(orgTemporalScheduleId(doc.orgId, doc.scheduleId)).delete().catch(() => undefined);
+      }
+      for (const job of await getModels(db).HttpJob.find({}).lean()) {
+        await temporal.client.schedule.getHandle(job.scheduleId).delete().catch(() => undefined);
       }
       await worker.shutdown();
       await db.dropDatabase();

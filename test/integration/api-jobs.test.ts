@@ -325,6 +325,19 @@ describe('HTTP API: job registry', () => {
     const failStats = (await call('GET', '/api/jobs/fail-job/stats', tokens.a)).json<Record<string, unknown>>();
     assert.deepEqual([failStats.totalRuns, failStats.failedRuns, failStats.successRate], [1, 1, 0]);
     assert.match(String(failStats.lastError), /answered 500/);
+
+    // The list and one job carry the newest run (from the run reports) and the cron in words.
+    type Listed = { name: string; cronDescription?: string; lastRun?: { status: string; startedAt: string; itemsProcessed: number; triggeredBy?: string; error?: string } };
+    const jobs = (await call('GET', '/api/jobs', tokens.a)).json<{ jobs: Listed[] }>().jobs;
+    const okJob = jobs.find((j) => j.name === 'ok-job');
+    assert.deepEqual([okJob?.lastRun?.status, okJob?.lastRun?.startedAt, okJob?.lastRun?.itemsProcessed], ['completed', body1.items[0]!.startedAt, 3]);
+    assert.equal(okJob?.cronDescription, 'At 09:00, only on Monday');
+    const failJob = jobs.find((j) => j.name === 'fail-job');
+    assert.equal(failJob?.lastRun?.status, 'failed');
+    assert.match(String(failJob?.lastRun?.error), /answered 500/);
+    assert.equal(jobs.find((j) => j.name === 'weekly-digest')?.lastRun, undefined, 'a job that never ran has no lastRun');
+    const one = (await call('GET', '/api/jobs/fail-job', tokens.a)).json<Listed>();
+    assert.deepEqual([one.lastRun?.status, one.lastRun?.error], [failJob?.lastRun?.status, failJob?.lastRun?.error]);
   });
 
   it('enables, disables and changes the cron of a job in its Schedule', async () => {
@@ -551,6 +564,7 @@ describe('HTTP API: job registry', () => {
     }
     assert.ok(openapi.paths['/api/jobs/register']?.post?.requestBody, 'the register body schema is documented');
     const getJobDoc = openapi.paths['/api/jobs/{name}']?.get;
+    assert.match(JSON.stringify(getJobDoc?.responses?.['200']), /"lastRun".*"cronDescription"|"cronDescription".*"lastRun"/, 'the last run and the cron in words are documented');
     assert.deepEqual(Object.keys(getJobDoc?.responses ?? {}).sort(), ['200', '400', '401', '403', '404', '409', '413'], 'answers and errors are documented');
     const unknownRoute = await call('GET', '/nope', undefined);
     assert.equal(unknownRoute.statusCode, 404);

@@ -22,13 +22,20 @@ export const errorBodySchema = z.object({
   error: z.string(),
   fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
+const lastRunView = z.object({
+  status: z.enum(['completed', 'failed']), triggeredBy: z.string().optional(), startedAt: z.string(), finishedAt: z.string(), durationMs: z.number(),
+  itemsProcessed: z.number(), itemsSucceeded: z.number(), itemsFailed: z.number(), error: z.string().optional(),
+});
 const jobView = z.object({
   orgId: z.string(), name: z.string(), displayName: z.string().optional(), description: z.string().optional(), jobType: z.string().optional(),
   service: z.string().optional(), endpoint: z.string(), config: z.record(z.string(), z.unknown()), timeoutMs: z.number(), maxRetries: z.number(),
   scheduleId: z.string(), schedule: z.enum(['ok', 'missing']).describe('missing: the Schedule was not found (register again)'),
   cronExpression: z.string().optional(), timezone: z.string().optional(), enabled: z.boolean(),
   nextRunAt: z.string().optional(), nextRunAtLocal: z.string().optional().describe('the next run in the job\'s time zone, with its offset'),
-  lastScheduledRunAt: z.string().optional(), createdAt: z.string(), updatedAt: z.string(),
+  lastScheduledRunAt: z.string().optional(),
+  cronDescription: z.string().optional().describe('the cron in words, e.g. "At 09:00, Monday through Friday"'),
+  lastRun: lastRunView.optional().describe('the newest run (any trigger) from the run history; absent before the first run'),
+  createdAt: z.string(), updatedAt: z.string(),
 }).describe('a registered job; cron, zone, enabled and next run come from its Temporal Schedule');
 const triggerView = z.object({
   orgId: z.string(), name: z.string(), workflowId: z.string(), runId: z.string(), executionId: z.string(), triggeredBy: z.enum(['scheduler', 'manual', 'admin']),
