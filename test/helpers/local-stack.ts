@@ -1,6 +1,7 @@
 // Integration tests run against the real local stack: started here if `npm test` did not
 // start it already, reused if it runs. Each test gets its own database and task queue, so
 // a developer's running `npm start` and the tests never see each other's work.
+import './quiet-sdk';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { stackUp } from '../../src/devstack/stack';

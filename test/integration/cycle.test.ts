@@ -10,7 +10,9 @@ import { getModels } from '../../src/db/models';
 import { startCycle } from '../../src/client/cycle';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal';
 import { seedDemoData } from '../../src/seed/demo-data';
-import { cancelReminders, InvitationActionError, markInvitation } from '../../src/services/invitation-responses';
+import { remindersWorkflowId } from '../../src/domain/jobs';
+import type { InvitationDoc } from '../../src/db/models/invitation';
+import { cancelReminders, InvitationActionError, markInvitation, type CancelResult, type MarkResult } from '../../src/services/invitation-responses';
 import { createLogger } from '../../src/observability/logger';
 import { startWorker, type RunningWorker } from '../../src/workers/worker';
 import { ensureLocalStack, isolatedConfig, mailSummary, uniqueDomain, uniqueMonth } from '../helpers/local-stack';
@@ -35,6 +37,29 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
   const month = uniqueMonth();
   let eligible = 0;
   let remindable = 0;
+  let wanting: Types.ObjectId[] = [];
+  /** Two invitations answered while the cycle runs, as soon as their reminders workflow is up. */
+  let early: { toCancel: InvitationDoc; toSubmit: InvitationDoc; cancelled: CancelResult; marked: MarkResult } | undefined;
+
+  // The answers must reach the reminders workflows before their first reminder (~52 s after
+  // sending): so they are given while the cycle still runs, not after it, however slow the machine.
+  async function answerTwoEarly(): Promise<NonNullable<typeof early>> {
+    const { Invitation } = getModels(db);
+    const [toCancel, toSubmit] = await waitFor('two sent invitations whose reminders workflow runs', async () => {
+      const sent = await Invitation.find({ month, status: 'sent', ownerId: { $in: wanting } }).sort({ _id: 1 }).limit(40).lean<InvitationDoc[]>();
+      const running: InvitationDoc[] = [];
+      for (const invitation of sent) {
+        const description = await temporal.client.workflow.getHandle(remindersWorkflowId(month, String(invitation.ownerId))).describe().catch(() => undefined);
+        if (description?.status.name === 'RUNNING') running.push(invitation);
+        if (running.length === 2) break;
+      }
+      return running;
+    }, (running) => running.length === 2, 180_000);
+    const deps = { db, temporal: temporal.client };
+    const cancelled = await cancelReminders(deps, String(toCancel!._id));
+    const marked = await markInvitation(deps, toSubmit!.token, 'submitted');
+    return { toCancel: toCancel!, toSubmit: toSubmit!, cancelled, marked };
+  }
 
   before(async () => {
     await ensureLocalStack();
@@ -47,7 +72,7 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
     const { User, Contact } = getModels(db);
     const activeUsers = await User.find({ 'metadata.isActive': true }).lean();
     eligible = await Contact.countDocuments({ ownerId: { $in: activeUsers.map((u) => u._id) }, isActive: true, optedOut: false });
-    const wanting = activeUsers.filter((u) => u.preferences.remindersEnabled).map((u) => u._id);
+    wanting = activeUsers.filter((u) => u.preferences.remindersEnabled).map((u) => u._id);
     remindable = await Contact.countDocuments({ ownerId: { $in: wanting }, isActive: true, optedOut: false });
     worker = await startWorker(config, createLogger('warn'));
     temporal = await connectTemporal(config);
@@ -63,6 +88,7 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
   it('sends exactly one invitation per eligible contact, none to the others, and reports it', async () => {
     assert.ok(eligible > 1500 && eligible < 2000, `seed gives some ineligible contacts (${eligible} eligible)`);
     const { handle } = await startCycle(temporal.client, config, month);
+    early = await answerTwoEarly();
     const stats = await handle.result();
 
     assert.equal(stats.invitationsCreated, eligible);
@@ -77,7 +103,9 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
     const { Contact, Invitation, RunReport } = getModels(db);
     const ineligible = await Contact.find({ $or: [{ isActive: false }, { optedOut: true }] }, { email: 1 }).limit(20).lean();
     for (const contact of ineligible) assert.equal((await mailSummary(config, { to: contact.email })).total, 0, `${contact.email} must get nothing`);
-    assert.equal(await Invitation.countDocuments({ month, status: 'sent' }), eligible);
+    // One of them was answered (submitted) while the cycle ran.
+    assert.equal(await Invitation.countDocuments({ month, status: { $in: ['sent', 'submitted'] } }), eligible);
+    assert.equal(await Invitation.countDocuments({ month, status: 'submitted' }), 1);
     const report = await RunReport.findOne({ job: 'monthly-invitations', month }).lean();
     assert.equal(report?.status, 'completed');
     assert.equal(report?.itemsSucceeded, eligible);
@@ -93,14 +121,11 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
   });
 
   it('answers and cancels stop reminders; everyone else gets the J+3 and J+7 reminders once', async () => {
-    const { Invitation, User } = getModels(db);
-    const wanting = (await User.find({ 'preferences.remindersEnabled': true }, { _id: 1 }).lean()).map((u) => u._id);
-    const [toCancel, toSubmit] = await Invitation.find({ month, ownerId: { $in: wanting } }).sort({ _id: 1 }).limit(2).lean();
-    assert.ok(toCancel && toSubmit);
+    const { Invitation } = getModels(db);
+    assert.ok(early, 'two invitations were answered during the cycle');
+    const { toCancel, toSubmit, cancelled, marked } = early;
     const deps = { db, temporal: temporal.client };
-    const cancelled = await cancelReminders(deps, String(toCancel._id));
     assert.equal(cancelled.signalled, true, 'the reminders workflow got the cancel signal');
-    const marked = await markInvitation(deps, toSubmit.token, 'submitted');
     assert.equal(marked.remindersCancelled, true);
 
     // Clear messages, never a crash, for what cannot be done.
