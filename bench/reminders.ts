@@ -56,6 +56,16 @@ const TEMPORAL_PORT = 26233;
 const TEMPORAL_UI_PORT = 26234;
 const BIN = join(__dirname, '..', '..', 'bin', 'metronome.js');
 
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Math.round((Number(fields[11]) + Number(fields[12])) / 100); // utime + stime, in ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
 function procStatusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
   if (pid === undefined) return 0;
   try {
@@ -240,12 +250,26 @@ async function main(): Promise<void> {
       clearInterval(progress);
     }
     const createMs = Date.now() - createStarted;
+    const createCpu = { worker: cpuSeconds(workerPid), server: cpuSeconds(serverPid) };
     console.log(`created in ${(createMs / 1000).toFixed(1)} s (${Math.round(total / (createMs / 1000))} invitations/s, ${Math.round(owners / (createMs / 1000))} workflows/s)`);
     if (scheduled !== total) throw new Error(`scheduled ${scheduled} of ${total} invitations`);
     // Settled: the last workflows created have run their first task (queries wait for it).
-    for (const { ownerId } of firstOfOwner.slice(-20)) await temporal.client.workflow.getHandle(remindersWorkflowId(month, ownerId)).query(remindersStateQuery);
+    // A query times out while the worker's backlog is long: ask again until it answers.
+    for (const { ownerId } of firstOfOwner.slice(-20)) {
+      const handle = temporal.client.workflow.getHandle(remindersWorkflowId(month, ownerId));
+      for (;;) {
+        try {
+          await handle.query(remindersStateQuery);
+          break;
+        } catch (error) {
+          if (Date.now() - createStarted > 3_600_000) throw error;
+          console.log(`  worker backlog: ${(error as Error).message}; asking again`);
+        }
+      }
+    }
     const settledMs = Date.now() - createStarted;
-    console.log(`settled (last workflows on their timer) after ${(settledMs / 1000).toFixed(1)} s`);
+    const settledCpu = { worker: cpuSeconds(workerPid), server: cpuSeconds(serverPid) };
+    console.log(`settled (last workflows on their timer) after ${(settledMs / 1000).toFixed(1)} s; CPU seconds used so far: worker ${settledCpu.worker}, server ${server ? settledCpu.server : 'n/a'}, bench ${Math.round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6)}`);
 
     await sleep(settleSeconds * 1000);
     sample();
@@ -284,6 +308,7 @@ async function main(): Promise<void> {
       temporal: server ? 'own dev server' : temporalAddress,
       createSeconds: Number((createMs / 1000).toFixed(1)), settledSeconds: Number((settledMs / 1000).toFixed(1)),
       workflowsPerSecond: Math.round(owners / (createMs / 1000)),
+      workerCpuSecondsAtCreate: createCpu.worker, workerCpuSecondsAtSettle: settledCpu.worker, serverCpuSecondsAtSettle: server ? settledCpu.server : null,
       waitingWorkerRssMb: waiting.workerRssMb, peakWorkerRssMb: Math.max(peakWorker, procStatusMb(workerPid, 'VmHWM')),
       waitingServerRssMb: server ? waiting.serverRssMb : null, peakServerRssMb: server ? Math.max(peakServer, procStatusMb(serverPid, 'VmHWM')) : null,
       cancelMs: service, cliCancelMs: cli,
