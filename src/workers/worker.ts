@@ -60,10 +60,6 @@ export async function startWorker(config: AppConfig, logger: Logger, options: Wo
     // one reminders workflow per owner, and caching them all cost 1.2 GB at 100,000 invitations.
     // Evicted workflows are replayed when their timer fires, days later, at little cost.
     maxCachedWorkflows: Math.max(20, Math.floor(config.performance.maxMemoryMb / 8)),
-    // With that small cache most workflow tasks (every new reminders workflow's first one, and
-    // any cache miss) come from the shared, non-sticky queue, which the SDK's default ratio (0.2)
-    // polls with 2 of its 10 pollers: 32 tasks/s at most here (bench/reminders.ts). Half of them.
-    nonStickyToStickyPollRatio: 0.5,
     // The default grace time is 0: a deploy would abandon in-flight activities to their timeouts.
     shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
   })));
