@@ -1,9 +1,9 @@
 // Flow control, the shared part: one send-rate limiter per SMTP provider that holds across every
 // worker process. Its state is ONE document per provider in the `send_rate_limits` collection,
 // `{ _id: providerKey, tat }` (GCRA "theoretical arrival time", ms since epoch, see
-// domain/flow-control.ts). A worker reserves up to 10 send slots per round trip with a
+// domain/flow-control.ts). A worker reserves a block of 10 send slots per round trip with a
 // compare-and-set on `{ _id, tat }` (retried when another worker moved `tat` first), then each
-// waiting sender sleeps until its own slot. The bound therefore holds however many workers run,
+// sender of that worker sleeps until its own slot; a slot that passes unused is dropped. The bound therefore holds however many workers run,
 // and costs one read + one conditional update per 10 mails, by `_id`.
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Connection } from 'mongoose';
@@ -40,11 +40,13 @@ async function waitUntil(at: number): Promise<void> {
 export function createSendRateLimiter(db: Connection, key: string, limit: RateLimit): SendRateLimiter {
   const collection = db.collection<LimiterDoc>(RATE_LIMIT_COLLECTION);
   const stats = { reservations: 0, conflicts: 0 };
-  const waiting: (() => void)[] = [];
-  const slots: number[] = [];
+  interface Waiter { resolve: () => void; reject: (error: unknown) => void }
+  const waiting: Waiter[] = [];
+  /** Slots reserved but not yet handed out, ascending (each reservation starts where the last ended). */
+  const spare: number[] = [];
   let reserving: Promise<void> | undefined;
 
-  /** One compare-and-set round trip: reserve as many slots as there are senders waiting (≤ 10). */
+  /** One compare-and-set round trip (repeated on conflict) reserving a block of slots. */
   async function reserve(count: number): Promise<number[]> {
     for (;;) {
       const doc = await collection.findOne({ _id: key });
@@ -66,33 +68,43 @@ export function createSendRateLimiter(db: Connection, key: string, limit: RateLi
     }
   }
 
+  /** The next spare slot still in the future; a slot that passed unused is dropped, never sent late (that could bunch sends). */
+  function takeSpare(): number | undefined {
+    const now = Date.now();
+    while (spare.length > 0 && spare[0]! < now) spare.shift();
+    return spare.shift();
+  }
+
   function pump(): void {
     if (reserving) return;
     reserving = (async () => {
       try {
-        while (waiting.length > slots.length) {
-          slots.push(...await reserve(Math.min(MAX_SLOTS_PER_RESERVATION, waiting.length - slots.length)));
-          while (slots.length > 0 && waiting.length > 0) {
-            const at = slots.shift()!;
-            const release = waiting.shift()!;
-            void waitUntil(at).then(release);
+        while (waiting.length > 0) {
+          // A whole block per round trip: senders arriving later take its spare slots locally.
+          spare.push(...await reserve(MAX_SLOTS_PER_RESERVATION));
+          for (let at = takeSpare(); at !== undefined && waiting.length > 0; at = waiting.length > 0 ? takeSpare() : undefined) {
+            const waiter = waiting.shift()!;
+            void waitUntil(at).then(waiter.resolve);
           }
         }
       } finally {
         reserving = undefined;
       }
     })();
-    reserving.catch(() => {
-      // a MongoDB error: release the waiters rather than hang them; the next acquire() retries.
-      for (const release of waiting.splice(0)) release();
+    reserving.catch((error: unknown) => {
+      // MongoDB unreachable: fail these sends (a transient failure, retried with backoff) rather
+      // than let them through unlimited; the next acquire() tries again.
+      for (const waiter of waiting.splice(0)) waiter.reject(error);
     });
   }
 
   return {
     stats,
-    acquire() {
-      return new Promise<void>((resolve) => {
-        waiting.push(resolve);
+    async acquire() {
+      const at = takeSpare();
+      if (at !== undefined) return waitUntil(at);
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ resolve, reject });
         pump();
       });
     },

@@ -1,6 +1,6 @@
 // One sender process of the flow-control test and benchmark: sends `--count` mails to the real
 // SMTP server through the shared send-rate limiter, `--concurrency` at a time (as a worker's
-// send round does), then prints one JSON line: { sent, reservations, conflicts, firstMs, lastMs }.
+// send round does), then prints one JSON line: { sent, reservations, conflicts, releasedAt }.
 //   node dist/test/helpers/rate-limit-client.js --mongo URI --smtp URL --key K --rate L --burst B --count M --domain D --name N
 import { parseArgs } from 'node:util';
 import { closeDatabase, connectDatabase } from '../../src/db/connection';
@@ -22,22 +22,19 @@ async function main(): Promise<void> {
   const limiter = createSendRateLimiter(db, values.key!, { perSecond: Number(values.rate), burst: Number(values.burst) });
   const count = Number(values.count);
   let next = 0;
-  let firstMs = 0;
-  let lastMs = 0;
+  const releasedAt: number[] = [];
   async function lane(): Promise<void> {
     while (next < count) {
       const i = next++;
       await limiter.acquire();
-      const at = Date.now();
-      firstMs ||= at;
-      lastMs = Math.max(lastMs, at);
+      releasedAt.push(Date.now());
       await mailer.send({ to: `${values.name}-${i}@${values.domain}`, subject: `flow ${i}`, text: 'rate limited', headers: { 'X-Metronome-Kind': 'flow-control' } });
     }
   }
   await Promise.all(Array.from({ length: Number(values.concurrency) }, lane));
   mailer.close();
   await closeDatabase(db);
-  process.stdout.write(`${JSON.stringify({ sent: count, ...limiter.stats, firstMs, lastMs })}\n`);
+  process.stdout.write(`${JSON.stringify({ sent: count, ...limiter.stats, releasedAt })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -8,8 +8,9 @@ import { mailCatcherUrl } from './local-stack';
 
 const CLIENT = join(__dirname, 'rate-limit-client.js');
 
-export interface ClientReport { sent: number; reservations: number; conflicts: number; firstMs: number; lastMs: number }
-export interface FleetRun { clients: ClientReport[]; receivedAt: number[] }
+export interface ClientReport { sent: number; reservations: number; conflicts: number; releasedAt: number[] }
+/** receivedAt: the SMTP catcher's receive times; releasedAt: when the limiter let each send start (all processes). */
+export interface FleetRun { clients: ClientReport[]; receivedAt: number[]; releasedAt: number[] }
 
 function runClient(args: string[]): Promise<ClientReport> {
   return new Promise((resolve, reject) => {
@@ -34,7 +35,8 @@ export async function runFleet(config: AppConfig, o: { processes: number; perPro
   const response = await fetch(mailCatcherUrl(config, `/api/messages?to=${encodeURIComponent(o.domain)}&limit=10000`));
   if (!response.ok) throw new Error(`mail catcher answered ${response.status}`);
   const body = (await response.json()) as { total: number; messages: { receivedAt: string }[] };
-  return { clients, receivedAt: body.messages.map((m) => Date.parse(m.receivedAt)).sort((a, b) => a - b) };
+  const releasedAt = clients.flatMap((c) => c.releasedAt).sort((a, b) => a - b);
+  return { clients, receivedAt: body.messages.map((m) => Date.parse(m.receivedAt)).sort((a, b) => a - b), releasedAt };
 }
 
 /** The most timestamps any window of `windowMs` holds (sliding, not aligned). */

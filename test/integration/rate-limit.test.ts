@@ -24,6 +24,10 @@ describe('send-rate limit across processes', () => {
     assert.ok(f.spanSeconds >= 10, `span ${f.spanSeconds} s`);
     assert.ok(f.aggregatePerSecond <= rate * 1.1, `aggregate ${f.aggregatePerSecond.toFixed(2)}/s > ${rate} × 1.1`);
     assert.ok(f.maxPer10Seconds <= rate * 10 * 1.1, `${f.maxPer10Seconds} mails in a 10 s window`);
+    // What the limiter itself let through, all processes together (their own clocks: one machine).
+    const released = rateFigures(run.releasedAt);
+    assert.equal(released.total, 240);
+    assert.ok(released.maxPer10Seconds <= rate * 10 * 1.1, `the limiter released ${released.maxPer10Seconds} sends in a 10 s window`);
 
     // The shared state is one document per provider, by _id.
     const db = await connectDatabase(config.mongodbUri);
