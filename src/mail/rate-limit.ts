@@ -5,7 +5,7 @@
 // compare-and-set on `{ _id, tat }` (retried when another worker moved `tat` first), then each
 // sender of that worker sleeps until its own slot; a slot that passes unused is dropped. The bound therefore holds however many workers run,
 // and costs one read + one conditional update per 10 mails, by `_id`.
-import { Context, ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Connection } from 'mongoose';
 import { MAX_SLOTS_PER_RESERVATION, reserveSlots, smtpRetryDelayMs, type RateLimit } from '../domain/flow-control';
 import type { ActivityDeps } from '../activities/deps';
@@ -121,7 +121,7 @@ export async function acquireSendSlot(deps: Pick<ActivityDeps, 'db' | 'config'>)
   const limit = deps.config.smtpRateLimit;
   if (!limit || !(limit.perSecond > 0)) return;
   let perDb = limiters.get(deps.db);
-  if (!perDb) limiters.set(deps.db, (perDb = new Map()));
+  if (!perDb) limiters.set(deps.db, (perDb = new Map<string, SendRateLimiter>()));
   const id = `${limit.key}|${limit.perSecond}|${limit.burst}`;
   let limiter = perDb.get(id);
   if (!limiter) perDb.set(id, (limiter = createSendRateLimiter(deps.db, limit.key, limit)));
