@@ -1,10 +1,11 @@
 // Sends the due reminders of a few invitations, at most once each per reminder type: the
 // reminder is claimed (a `<invitationId>:<type>` claim document) before the mail goes out, and a
 // claim left by a dead attempt is never sent again.
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import { Types } from 'mongoose';
 import { claimDeliveries, getModels, releaseDelivery, type InvitationDoc } from '../db/models';
 import { reminderVerdict, type ReminderType } from '../domain/reminder-policy';
+import { acquireSendSlot, transientSmtpFailure } from '../mail/rate-limit';
 import { classifySmtpError } from '../mail/smtp-errors';
 import { reminderMail } from '../mail/templates';
 import type { ReminderOutcome } from '../workflows/reminder-signals';
@@ -53,6 +54,7 @@ export function createReminderActivities(deps: ActivityDeps) {
           continue;
         }
         try {
+          await acquireSendSlot(deps);
           const sent = await deps.mailer.send(reminderMail({ to: doc.email, token: doc.token, invitationId: id, month, baseUrl: deps.config.mail.invitationBaseUrl, reminder: type }));
           await Invitation.updateOne({ _id: doc._id }, { $push: { reminders: { type, sentAt: new Date(), messageId: sent.messageId } } });
           outcomes[id] = 'sent';
@@ -70,7 +72,7 @@ export function createReminderActivities(deps: ActivityDeps) {
         }
         heartbeat();
       }
-      if (transient > 0) throw ApplicationFailure.retryable(`${transient} reminders hit a transient SMTP failure (first: ${firstTransient})`, 'TransientSmtpFailure');
+      if (transient > 0) throw transientSmtpFailure(`${transient} reminders hit a transient SMTP failure (first: ${firstTransient})`);
       return outcomes;
     },
   };

@@ -9,6 +9,7 @@
 import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat } from '@temporalio/activity';
 import mongoose, { Types } from 'mongoose';
 import { claimDeliveries, claimsCollection, deliveryClaimId, getModels, releaseDelivery, type InvitationDoc } from '../db/models';
+import { acquireSendSlot, transientSmtpFailure } from '../mail/rate-limit';
 import { classifySmtpError } from '../mail/smtp-errors';
 import { invitationMail } from '../mail/templates';
 import { invitationBatchDuration, invitationFailures, invitationsSent } from '../observability/metrics';
@@ -35,6 +36,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
 
   async function sendOne(doc: Recipient, month: string): Promise<Outcome> {
     try {
+      await acquireSendSlot(deps);
       const mail = invitationMail({ to: doc.email, token: doc.token, invitationId: String(doc._id), month, baseUrl: deps.config.mail.invitationBaseUrl });
       const { messageId } = await deps.mailer.send(mail);
       return { id: doc._id, status: 'sent', messageId };
@@ -129,7 +131,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
 
       await scheduleRemindersForInvitations(deps, { month, invitationIds });
       if (transient > 0) {
-        throw ApplicationFailure.retryable(`${transient} of ${todo.length} invitations hit a transient SMTP failure (first: ${firstTransient}); they are sent on the next attempt`, 'TransientSmtpFailure');
+        throw transientSmtpFailure(`${transient} of ${todo.length} invitations hit a transient SMTP failure (first: ${firstTransient}); they are sent on the next attempt`);
       }
       return result;
   }

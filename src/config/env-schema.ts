@@ -130,6 +130,10 @@ export const envSchema = z
     MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'mongodb://127.0.0.1:27017/metronome'),
     SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://127.0.0.1:1025'),
     MAIL_FROM: text('Metronome <invitations@metronome.local>'),
+    // Flow control: messages per second per SMTP provider, across every worker (0 = unlimited).
+    SMTP_RATE_LIMIT_PER_SECOND: decimal(0, 100_000, 0),
+    SMTP_RATE_LIMIT_BURST: wholeNumber(1, 10_000, 1),
+    SMTP_RATE_LIMIT_KEY: optionalText(),
     INVITATION_BASE_URL: url(['http:', 'https:'], 'http://127.0.0.1:3000/invitations'),
     // Local stack
     METRONOME_DATA_DIR: text('.data'),

@@ -1,5 +1,6 @@
 // Reads and validates the environment once; every entry point calls loadConfig() at start-up.
 import { parseImportInterval, type ImportInterval } from '../domain/csv-import';
+import { providerKey } from '../domain/flow-control';
 import { envSchema, type Env } from './env-schema';
 
 export { isValidTimeZone } from './env-schema';
@@ -27,6 +28,8 @@ export interface AppConfig {
   temporal: { address: string; namespace: string; taskQueue: string };
   mongodbUri: string;
   mail: { smtpUrl: string; from: string; invitationBaseUrl: string };
+  /** Send-rate limit per SMTP provider (`key`), shared by every worker; perSecond 0 = unlimited. */
+  smtpRateLimit: { perSecond: number; burst: number; key: string };
   stack: {
     dataDir: string;
     toolsDir: string;
@@ -84,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     mongodbUri: e.MONGODB_URI,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, invitationBaseUrl: e.INVITATION_BASE_URL },
+    smtpRateLimit: { perSecond: e.SMTP_RATE_LIMIT_PER_SECOND, burst: e.SMTP_RATE_LIMIT_BURST, key: providerKey(e.SMTP_URL, e.SMTP_RATE_LIMIT_KEY) },
     stack: {
       dataDir: e.METRONOME_DATA_DIR,
       toolsDir: e.METRONOME_TOOLS_DIR,
