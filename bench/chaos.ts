@@ -355,7 +355,7 @@ function printTable(results: ScenarioResult[]): void {
     'failed-marked': String(r.failedMarked),
     unconfirmed: String(r.unconfirmed),
     recovery: r.recoveriesMs.length ? r.recoveriesMs.map(seconds).join(' / ') : '–',
-    'cycle time': seconds(r.cycleMs) + (baseline && r !== baseline ? ` (+${seconds(r.cycleMs - baseline.cycleMs)})` : ''),
+    'cycle time': seconds(r.cycleMs) + (baseline && r !== baseline ? ` (${r.cycleMs >= baseline.cycleMs ? '+' : '−'}${seconds(Math.abs(r.cycleMs - baseline.cycleMs))})` : ''),
     result: r.failures.length ? 'FAIL' : 'pass',
   }));
   const headers = Object.keys(rows[0]!) as (keyof (typeof rows)[number])[];
