@@ -141,6 +141,7 @@ export const envSchema = z
     TEMPORAL_UI_PORT: wholeNumber(1, 65_535, 8233),
     MAIL_CATCHER_WEB_PORT: wholeNumber(1, 65_535, 1080),
     METRONOME_MONGO_SERVER: oneOf(['auto', 'mongod', 'mongo-java-server', 'ferretdb'], 'auto'),
+    METRONOME_MONGO_JAVA_STORAGE: oneOf(['memory', 'file'], 'memory'),
     TEMPORAL_CLI_PATH: optionalText(),
     TEMPORAL_TEST_SERVER_PATH: optionalText(),
     FERRETDB_PATH: optionalText(),

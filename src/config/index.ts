@@ -37,6 +37,8 @@ export interface AppConfig {
     mailCatcherWebPort: number;
     /** Which MongoDB-protocol server `stack up` starts: auto = mongod, else mongo-java-server, else FerretDB. */
     mongoServer: Env['METRONOME_MONGO_SERVER'];
+    /** mongo-java-server only: memory (default) or file (an H2 file in <dataDir>/mongo-java-server/, kept across restarts). */
+    mongoJavaStorage: Env['METRONOME_MONGO_JAVA_STORAGE'];
     toolPaths: { temporal?: string; temporalTestServer?: string; ferretdb?: string; mongod?: string };
   };
   worker: { shutdownGraceSeconds: number; httpPort: number };
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       temporalUiPort: e.TEMPORAL_UI_PORT,
       mailCatcherWebPort: e.MAIL_CATCHER_WEB_PORT,
       mongoServer: e.METRONOME_MONGO_SERVER,
+      mongoJavaStorage: e.METRONOME_MONGO_JAVA_STORAGE,
       toolPaths: {
         temporal: e.TEMPORAL_CLI_PATH,
         temporalTestServer: e.TEMPORAL_TEST_SERVER_PATH,

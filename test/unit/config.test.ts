@@ -32,6 +32,7 @@ describe('configuration from the environment', () => {
     assert.equal(config.temporal.namespace, 'default');
     assert.equal(config.mongodbUri, 'mongodb://127.0.0.1:27017/metronome');
     assert.equal(config.mail.smtpUrl, 'smtp://127.0.0.1:1025');
+    assert.equal(config.stack.mongoJavaStorage, 'memory');
   });
 
   it('reads valid values, including fractional reminder days for demos', () => {
@@ -100,6 +101,7 @@ describe('configuration from the environment', () => {
     ['MONGODB_URI', 'postgres://db/x', /mongodb:\/\//],
     ['SMTP_URL', 'not a url', /smtp:\/\//],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],
+    ['METRONOME_MONGO_JAVA_STORAGE', 'disk', /one of memory, file/],
     ['CSV_IMPORT_INTERVAL', '10', /duration from 1m to 24h/],
     ['CSV_IMPORT_INTERVAL', '30s', /duration from 1m to 24h/],
     ['CSV_IMPORT_INTERVAL', '25h', /duration from 1m to 24h/],
