@@ -8,14 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
 import { loadConfig } from '../src/config';
-import { createMailer } from '../src/mail/mailer';
+import nodemailer from 'nodemailer';
+import { smtpPoolOptions } from '../src/mail/mailer';
 import { invitationMail } from '../src/mail/templates';
 import { newInvitationToken } from '../src/domain/tokens';
 
 export interface RawCeilingFigures { sent: number; failed: number; wallSeconds: number; mailsPerSecond: number; cpuSeconds: number; peakRssMb: number }
 
 export async function sendRaw(options: { count: number; domain: string; smtpUrl: string; inFlight: number; from: string; baseUrl: string; month: string }): Promise<RawCeilingFigures> {
-  const mailer = createMailer(options.smtpUrl, options.from);
+  // Plain nodemailer (its own MIME composer), with the worker's pool options.
+  const transport = nodemailer.createTransport(smtpPoolOptions(options.smtpUrl));
   const cpuBefore = process.cpuUsage();
   const started = Date.now();
   let next = 0;
@@ -32,7 +34,7 @@ export async function sendRaw(options: { count: number; domain: string; smtpUrl:
         baseUrl: options.baseUrl,
       });
       try {
-        await mailer.send(mail);
+        await transport.sendMail({ from: options.from, ...mail });
         sent += 1;
       } catch {
         failed += 1;
@@ -42,7 +44,7 @@ export async function sendRaw(options: { count: number; domain: string; smtpUrl:
   await Promise.all(Array.from({ length: options.inFlight }, lane));
   const wallSeconds = (Date.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  mailer.close();
+  transport.close();
   return {
     sent, failed,
     wallSeconds: Number(wallSeconds.toFixed(1)),
