@@ -21,7 +21,7 @@ export interface SendBatchResult { sent: number; failed: number; unconfirmed: nu
 /** Mails claimed at once: enough to keep the pooled connections busy, few enough that a crash leaves little unconfirmed. */
 const ROUND_SIZE = 10;
 
-type Recipient = Pick<InvitationDoc, '_id' | 'email' | 'token' | 'status' | 'tracking'>;
+type Recipient = Pick<InvitationDoc, '_id' | 'ownerId' | 'email' | 'token' | 'status' | 'tracking' | 'remindersCancelledAt'>;
 interface Outcome { id: Types.ObjectId; status: 'sent' | 'failed' | 'retry'; messageId?: string; reason?: string }
 
 export function attemptKey(): string {
@@ -70,7 +70,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
       { $set: { status: 'sent', 'tracking.sentAt': now, 'tracking.deliveryUnconfirmed': true, 'tracking.runKey': runKey, updatedAt: now } },
     );
     for (const d of docs) {
-      if (orphanIds.some((o) => o.equals(d._id))) Object.assign(d, { status: 'sent', tracking: { ...d.tracking, runKey } });
+      if (orphanIds.some((o) => o.equals(d._id))) Object.assign(d, { status: 'sent', tracking: { ...d.tracking, runKey, sentAt: now } });
     }
     return result.modifiedCount;
   }
@@ -92,7 +92,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
   async function sendBatch({ month, invitationIds, runKey }: SendBatchInput): Promise<SendBatchResult> {
       const claim = attemptKey();
       const docs = await invitations
-        .find({ _id: { $in: invitationIds.map((id) => new Types.ObjectId(id)) } }, { projection: { _id: 1, email: 1, token: 1, status: 1, 'tracking.runKey': 1 } })
+        .find({ _id: { $in: invitationIds.map((id) => new Types.ObjectId(id)) } }, { projection: { _id: 1, ownerId: 1, email: 1, token: 1, status: 1, 'tracking.runKey': 1, 'tracking.sentAt': 1, remindersCancelledAt: 1 } })
         .toArray() as Recipient[];
       const result: SendBatchResult = { sent: 0, failed: 0, unconfirmed: await settleOrphans(docs, runKey), skipped: 0 };
       invitationFailures.inc({ kind: 'unconfirmed' }, result.unconfirmed);
@@ -111,6 +111,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
         if (outcomes.length > 0) {
           const at = new Date();
           await invitations.bulkWrite(outcomes.map((o) => recordOperation(o, runKey, at)), { ordered: false });
+          for (const o of outcomes) if (o.status !== 'retry') Object.assign(round.find((d) => d._id === o.id)!, { status: o.status, tracking: { runKey, sentAt: o.status === 'sent' ? at : undefined } });
         }
         for (const o of outcomes) {
           if (o.status === 'sent') result.sent += 1;
@@ -127,7 +128,8 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
         heartbeat({ done: start + round.length, of: todo.length });
       }
 
-      await scheduleRemindersForInvitations(deps, { month, invitationIds });
+      // The statuses were just read and written here: no need to read them again.
+      await scheduleRemindersForInvitations(deps, { month, invitationIds, known: docs });
       if (transient > 0) {
         throw ApplicationFailure.retryable(`${transient} of ${todo.length} invitations hit a transient SMTP failure (first: ${firstTransient}); they are sent on the next attempt`, 'TransientSmtpFailure');
       }
