@@ -1,6 +1,6 @@
 // Benchmark: one full invitation cycle on the local stack (not a test; `npm run bench:cycle`).
 //   node dist/bench/cycle.js [--users 5000 | --large] [--contacts 20] [--stack-json <path>]
-//                            [--no-raw] [--profile <dir>] [--keep]
+//                            [--queues invitations|all|<families>] [--no-raw] [--profile <dir>] [--keep]
 // Seeds its own database, runs a worker as a separate process (so its RSS and CPU are its own),
 // runs the cycle of a month nobody else uses, counts the mails at the SMTP catcher, then sends the
 // same number of equivalent mails to the same SMTP server with a plain pooled nodemailer loop in
@@ -10,6 +10,8 @@
 // cycle (their PIDs from the stack's stack.json, else found by listening port), and the largest
 // workflow history. The last line is one JSON object with those figures.
 // --large: 50,000 users (1,000,000 contacts). --profile <dir>: the worker runs with --cpu-prof.
+// --queues: the families the worker serves; default `invitations` (the cycle's own worker, as a
+// deployment that runs the invitations apart would have), `all` for the single-process worker.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -97,7 +99,7 @@ const round1 = (n: number): number => Number(n.toFixed(1));
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     users: { type: 'string' }, large: { type: 'boolean', default: false }, contacts: { type: 'string', default: '20' },
-    'stack-json': { type: 'string' }, 'no-raw': { type: 'boolean', default: false }, profile: { type: 'string' }, keep: { type: 'boolean', default: false },
+    'stack-json': { type: 'string' }, queues: { type: 'string', default: 'invitations' }, 'no-raw': { type: 'boolean', default: false }, profile: { type: 'string' }, keep: { type: 'boolean', default: false },
   } });
   if (values.large && values.users !== undefined) throw new Error('--large means --users 50000: give one or the other');
   const users = Number(values.users ?? (values.large ? 50_000 : 5_000));
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
   console.log(`seeded in ${(seeded.durationMs / 1000).toFixed(1)} s`);
 
   const nodeArgs = values.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(values.profile)] : [];
-  const worker = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', '..', 'bin', 'metronome.js'), 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const worker = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', '..', 'bin', 'metronome.js'), 'worker', ...(values.queues === 'all' ? [] : ['--queues', values.queues])], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const workerPid = worker.pid!;
   const workerExited = new Promise<void>((done) => worker.on('exit', () => done()));
   let peakRss = 0;
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
       raw = { ...figures, smtpCpuSeconds: pids.smtp ? round1(cpuSeconds(pids.smtp) - smtpBefore) : null };
     }
     const figures = {
-      users, contactsPerUser: contacts, invitations: stats.invitationsCreated, sent: stats.sent, failed: stats.failed, unconfirmed: stats.unconfirmed,
+      users, contactsPerUser: contacts, workerQueues: values.queues, invitations: stats.invitationsCreated, sent: stats.sent, failed: stats.failed, unconfirmed: stats.unconfirmed,
       mailsAtSmtpServer: summary.total, duplicateRecipients: summary.duplicateRecipients,
       wallSeconds: round1(wallMs / 1000), invitationsPerSecond: Math.round(invitationsPerSecond),
       rawCeilingPerSecond: raw?.mailsPerSecond ?? null, ratioToRawCeiling: raw ? Number((invitationsPerSecond / raw.mailsPerSecond).toFixed(2)) : null,
