@@ -101,12 +101,14 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
       result.skipped = docs.filter((d) => d.status !== 'created' && d.tracking?.runKey !== runKey).length;
 
       let transient = 0;
+      let lostClaims = 0;
       let firstTransient: string | undefined;
       for (let start = 0; start < todo.length; start += ROUND_SIZE) {
         // A timed-out attempt learns it was replaced at its next heartbeat: stop claiming then.
         if (cancellationSignal().aborted) throw ApplicationFailure.retryable('cancelled by Temporal (timed out or replaced)', 'Cancelled');
         const round = todo.slice(start, start + ROUND_SIZE);
         const won = await claimDeliveries(DeliveryClaim, round.map((d) => String(d._id)), 'invitation', claim);
+        lostClaims += round.length - won.size;
         const outcomes = await Promise.all(round.filter((d) => won.has(String(d._id))).map((d) => sendOne(d, month)));
         if (outcomes.length > 0) {
           const at = new Date();
@@ -128,8 +130,9 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
         heartbeat({ done: start + round.length, of: todo.length });
       }
 
-      // The statuses were just read and written here: no need to read them again.
-      await scheduleRemindersForInvitations(deps, { month, invitationIds, known: docs });
+      // The statuses were just read and written here: no need to read them again, unless another
+      // attempt holds some claims (it may have sent those meanwhile).
+      await scheduleRemindersForInvitations(deps, { month, invitationIds, ...(lostClaims === 0 ? { known: docs } : {}) });
       if (transient > 0) {
         throw ApplicationFailure.retryable(`${transient} of ${todo.length} invitations hit a transient SMTP failure (first: ${firstTransient}); they are sent on the next attempt`, 'TransientSmtpFailure');
       }
