@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const portOf = (address: string): number => Number(address.split(':').pop());
   const stackJson = values['stack-json'] ?? join(projectPath(base.stack.dataDir), 'stack.json');
   const pids = stackPids(stackJson, { temporal: portOf(base.temporal.address), mongodb: portOf(new URL(base.mongodbUri).host || '127.0.0.1:27017'), smtp: Number(new URL(base.mail.smtpUrl).port || 25) });
-  console.log(`stack processes (${existsSync(stackJson) ? stackJson : 'by listening port'}): ${JSON.stringify(pids)}`);
+  console.log(`stack processes (from ${stackJson} where it lists them, else by listening port): ${JSON.stringify(pids)}`);
 
   const stamp = Date.now().toString(36);
   const uri = new URL(base.mongodbUri);

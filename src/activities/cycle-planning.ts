@@ -89,45 +89,45 @@ export function createCyclePlanningActivities({ db, config }: ActivityDeps) {
   };
 
   async function createPage(input: { month: string; range: UserRange; limit: number }): Promise<{ users: number; created: number; existing: number; invitationIds: string[]; nextAfterUserId: string | null }> {
-      const { month, range, limit } = input;
-      const users = await User.collection
-        .find({ ...activeUsers, _id: ownerFilter(range) }, { projection: { _id: 1 }, sort: { _id: 1 }, limit })
-        .toArray();
-      if (users.length === 0) return { users: 0, created: 0, existing: 0, invitationIds: [], nextAfterUserId: null };
-      const ownerIds = users.map((u) => u._id);
-      const contacts = await Contact.collection
-        .find({ ownerId: { $in: ownerIds }, isActive: true, optedOut: false }, { projection: { _id: 1, ownerId: 1, email: 1 } })
-        .toArray();
-      const now = new Date();
-      const expiresAt = new Date(now.getTime() + config.reminders.invitationExpiryDays * DAY_MS);
-      const docs = contacts.map((c) => ({
-        _id: invitationIdFor(c._id, month),
-        ownerId: c.ownerId as Types.ObjectId,
-        contactId: c._id,
-        email: String(c.email),
-        month,
-        status: 'created',
-        token: newInvitationToken(),
-        expiresAt,
-        tracking: { attempts: 0 },
-        reminders: [],
-        createdAt: now,
-        updatedAt: now,
-      }));
-      let created = docs.length;
-      if (docs.length > 0) {
-        try {
-          await Invitation.collection.insertMany(docs, { ordered: false });
-        } catch (error) {
-          // A re-run or retried page: the unique (ownerId, contactId, month) index refused the
-          // invitations that exist already; the others were inserted.
-          if (!isDuplicateKeyError(error)) throw error;
-          const duplicates = (error.writeErrors ?? []).filter((w) => (w.code ?? w.err?.code) === 11000).length;
-          created = docs.length - duplicates;
-        }
+    const { month, range, limit } = input;
+    const users = await User.collection
+      .find({ ...activeUsers, _id: ownerFilter(range) }, { projection: { _id: 1 }, sort: { _id: 1 }, limit })
+      .toArray();
+    if (users.length === 0) return { users: 0, created: 0, existing: 0, invitationIds: [], nextAfterUserId: null };
+    const ownerIds = users.map((u) => u._id);
+    const contacts = await Contact.collection
+      .find({ ownerId: { $in: ownerIds }, isActive: true, optedOut: false }, { projection: { _id: 1, ownerId: 1, email: 1 } })
+      .toArray();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + config.reminders.invitationExpiryDays * DAY_MS);
+    const docs = contacts.map((c) => ({
+      _id: invitationIdFor(c._id, month),
+      ownerId: c.ownerId as Types.ObjectId,
+      contactId: c._id,
+      email: String(c.email),
+      month,
+      status: 'created',
+      token: newInvitationToken(),
+      expiresAt,
+      tracking: { attempts: 0 },
+      reminders: [],
+      createdAt: now,
+      updatedAt: now,
+    }));
+    let created = docs.length;
+    if (docs.length > 0) {
+      try {
+        await Invitation.collection.insertMany(docs, { ordered: false });
+      } catch (error) {
+        // A re-run or retried page: the unique (ownerId, contactId, month) index refused the
+        // invitations that exist already; the others were inserted.
+        if (!isDuplicateKeyError(error)) throw error;
+        const duplicates = (error.writeErrors ?? []).filter((w) => (w.code ?? w.err?.code) === 11000).length;
+        created = docs.length - duplicates;
       }
-      const lastUser = users[users.length - 1]!;
-      const nextAfterUserId = users.length < limit || String(lastUser._id) === range.lastUserId ? null : String(lastUser._id);
-      return { users: users.length, created, existing: docs.length - created, invitationIds: docs.map((d) => String(d._id)), nextAfterUserId };
+    }
+    const lastUser = users[users.length - 1]!;
+    const nextAfterUserId = users.length < limit || String(lastUser._id) === range.lastUserId ? null : String(lastUser._id);
+    return { users: users.length, created, existing: docs.length - created, invitationIds: docs.map((d) => String(d._id)), nextAfterUserId };
   }
 }
