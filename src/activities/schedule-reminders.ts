@@ -12,11 +12,15 @@ import type { ActivityDeps } from './deps';
 /** Invitations per owner above which their ids are not listed in a search attribute (its 2 KB value limit). */
 const MAX_LISTED_INVITATIONS = 60;
 
-export async function scheduleRemindersForInvitations(deps: ActivityDeps, input: { month: string; invitationIds: string[] }): Promise<number> {
+/** What scheduling needs of an invitation; a caller that has just read and written them passes them in. */
+export interface RemindableInvitation { _id: Types.ObjectId; ownerId: unknown; status: unknown; remindersCancelledAt?: unknown; tracking?: unknown }
+
+export async function scheduleRemindersForInvitations(deps: ActivityDeps, input: { month: string; invitationIds: string[]; known?: RemindableInvitation[] }): Promise<number> {
   const { Invitation, User } = getModels(deps.db);
   // Looked up by _id only (served by the primary index everywhere), filtered here.
   const remindable: readonly string[] = REMINDABLE_STATUSES;
-  const docs = (await Invitation.collection
+  // (The workflow checks each invitation again in the database when its reminder is due.)
+  const docs = (input.known ?? await Invitation.collection
     .find({ _id: { $in: input.invitationIds.map((id) => new Types.ObjectId(id)) } }, { projection: { _id: 1, ownerId: 1, status: 1, remindersCancelledAt: 1, 'tracking.sentAt': 1 } })
     .toArray())
     .filter((d) => remindable.includes(String(d.status)) && !d.remindersCancelledAt);
@@ -36,6 +40,7 @@ export async function scheduleRemindersForInvitations(deps: ActivityDeps, input:
   }
 
   const policy = deps.config.reminders;
+  const marks: { ids: Types.ObjectId[]; workflowId: string }[] = [];
   await Promise.all([...byOwner.entries()].map(async ([ownerId, invitations]) => {
     const zone = zones.get(ownerId) ?? deps.config.schedule.timezone;
     const items: SentInvitation[] = invitations.map((i) => ({
@@ -57,7 +62,9 @@ export async function scheduleRemindersForInvitations(deps: ActivityDeps, input:
         { key: INVITATIONS_KEY, value: [] },
       ],
     });
-    await Invitation.collection.updateMany({ _id: { $in: invitations.map((i) => i._id) } }, { $set: { remindersWorkflowId: workflowId } });
+    marks.push({ ids: invitations.map((i) => i._id), workflowId });
   }));
+  // One round trip for all owners of the batch.
+  await Invitation.collection.bulkWrite(marks.map(({ ids, workflowId }) => ({ updateMany: { filter: { _id: { $in: ids } }, update: { $set: { remindersWorkflowId: workflowId } } } })), { ordered: false });
   return docs.length;
 }

@@ -22,7 +22,7 @@ export interface SendBatchResult { sent: number; failed: number; unconfirmed: nu
 /** Mails claimed at once: enough to keep the pooled connections busy, few enough that a crash leaves little unconfirmed. */
 const ROUND_SIZE = 10;
 
-type Recipient = Pick<InvitationDoc, '_id' | 'email' | 'token' | 'status' | 'tracking'>;
+type Recipient = Pick<InvitationDoc, '_id' | 'ownerId' | 'email' | 'token' | 'status' | 'tracking' | 'remindersCancelledAt'>;
 interface Outcome { id: Types.ObjectId; status: 'sent' | 'failed' | 'retry'; messageId?: string; reason?: string }
 
 export function attemptKey(): string {
@@ -72,7 +72,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
       { $set: { status: 'sent', 'tracking.sentAt': now, 'tracking.deliveryUnconfirmed': true, 'tracking.runKey': runKey, updatedAt: now } },
     );
     for (const d of docs) {
-      if (orphanIds.some((o) => o.equals(d._id))) Object.assign(d, { status: 'sent', tracking: { ...d.tracking, runKey } });
+      if (orphanIds.some((o) => o.equals(d._id))) Object.assign(d, { status: 'sent', tracking: { ...d.tracking, runKey, sentAt: now } });
     }
     return result.modifiedCount;
   }
@@ -94,7 +94,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
   async function sendBatch({ month, invitationIds, runKey }: SendBatchInput): Promise<SendBatchResult> {
       const claim = attemptKey();
       const docs = await invitations
-        .find({ _id: { $in: invitationIds.map((id) => new Types.ObjectId(id)) } }, { projection: { _id: 1, email: 1, token: 1, status: 1, 'tracking.runKey': 1 } })
+        .find({ _id: { $in: invitationIds.map((id) => new Types.ObjectId(id)) } }, { projection: { _id: 1, ownerId: 1, email: 1, token: 1, status: 1, 'tracking.runKey': 1, 'tracking.sentAt': 1, remindersCancelledAt: 1 } })
         .toArray() as Recipient[];
       const result: SendBatchResult = { sent: 0, failed: 0, unconfirmed: await settleOrphans(docs, runKey), skipped: 0 };
       invitationFailures.inc({ kind: 'unconfirmed' }, result.unconfirmed);
@@ -103,16 +103,19 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
       result.skipped = docs.filter((d) => d.status !== 'created' && d.tracking?.runKey !== runKey).length;
 
       let transient = 0;
+      let lostClaims = 0;
       let firstTransient: string | undefined;
       for (let start = 0; start < todo.length; start += ROUND_SIZE) {
         // A timed-out attempt learns it was replaced at its next heartbeat: stop claiming then.
         if (cancellationSignal().aborted) throw ApplicationFailure.retryable('cancelled by Temporal (timed out or replaced)', 'Cancelled');
         const round = todo.slice(start, start + ROUND_SIZE);
         const won = await claimDeliveries(DeliveryClaim, round.map((d) => String(d._id)), 'invitation', claim);
+        lostClaims += round.length - won.size;
         const outcomes = await Promise.all(round.filter((d) => won.has(String(d._id))).map((d) => sendOne(d, month)));
         if (outcomes.length > 0) {
           const at = new Date();
           await invitations.bulkWrite(outcomes.map((o) => recordOperation(o, runKey, at)), { ordered: false });
+          for (const o of outcomes) if (o.status !== 'retry') Object.assign(round.find((d) => d._id === o.id)!, { status: o.status, tracking: { runKey, sentAt: o.status === 'sent' ? at : undefined } });
         }
         for (const o of outcomes) {
           if (o.status === 'sent') result.sent += 1;
@@ -129,7 +132,9 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
         heartbeat({ done: start + round.length, of: todo.length });
       }
 
-      await scheduleRemindersForInvitations(deps, { month, invitationIds });
+      // The statuses were just read and written here: no need to read them again, unless another
+      // attempt holds some claims (it may have sent those meanwhile).
+      await scheduleRemindersForInvitations(deps, { month, invitationIds, ...(lostClaims === 0 ? { known: docs } : {}) });
       if (transient > 0) {
         throw transientSmtpFailure(`${transient} of ${todo.length} invitations hit a transient SMTP failure (first: ${firstTransient}); they are sent on the next attempt`);
       }

@@ -33,6 +33,12 @@ export interface WorkerOptions {
   taskQueue?: string;
 }
 
+/** Workflows cached by the Worker of one family (see maxCachedWorkflows below). */
+export function workflowCacheSize(name: QueueName, maxMemoryMb: number): number {
+  const budget = Math.max(20, Math.floor(maxMemoryMb / 8));
+  return name === 'invitations' ? budget : Math.min(budget, 16);
+}
+
 export async function startWorker(config: AppConfig, logger: Logger, options: WorkerOptions = {}): Promise<RunningWorker> {
   const db: DbConnection = await connectDatabase(config.mongodbUri, { appName: 'metronome-worker' });
   await ensureIndexes(db);
@@ -59,7 +65,9 @@ export async function startWorker(config: AppConfig, logger: Logger, options: Wo
     // The SDK sizes its workflow cache from the machine's memory (thousands here); a cycle opens
     // one reminders workflow per owner, and caching them all cost 1.2 GB at 100,000 invitations.
     // Evicted workflows are replayed when their timer fires, days later, at little cost.
-    maxCachedWorkflows: Math.max(20, Math.floor(config.performance.maxMemoryMb / 8)),
+    // Each Worker has a cache (and a workflow thread) of its own: the invitations family gets
+    // the budget, the other families, whose workflows are few or sleep for long, a small one.
+    maxCachedWorkflows: workflowCacheSize(name, config.performance.maxMemoryMb),
     // The default grace time is 0: a deploy would abandon in-flight activities to their timeouts.
     shutdownGraceTime: `${config.worker.shutdownGraceSeconds}s`,
   })));
