@@ -50,28 +50,24 @@ function timeZone(fallback: string) {
   return z.preprocess(blankToUndefined, z.string().refine(isValidTimeZone, { error: allowed }).default(fallback));
 }
 
-function url(protocols: string[], fallback: string) {
+/** A URL whose scheme is one of these, e.g. ['http:', 'https:']. */
+function urlString(protocols: string[]) {
   const allowed = `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
-  const schema = z.string().refine((value) => {
+  return z.string().refine((value) => {
     try {
       return protocols.includes(new URL(value).protocol);
     } catch {
       return false;
     }
   }, { error: allowed });
-  return z.preprocess(blankToUndefined, schema.default(fallback));
+}
+
+function url(protocols: string[], fallback: string) {
+  return z.preprocess(blankToUndefined, urlString(protocols).default(fallback));
 }
 
 function optionalUrl(protocols: string[]) {
-  const allowed = `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
-  const schema = z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, { error: allowed });
-  return z.preprocess(blankToUndefined, schema.optional());
+  return z.preprocess(blankToUndefined, urlString(protocols).optional());
 }
 
 function hostPort(fallback: string) {

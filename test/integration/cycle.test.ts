@@ -16,17 +16,10 @@ import { cancelReminders, InvitationActionError, markInvitation, type CancelResu
 import { createLogger } from '../../src/observability/logger';
 import { startWorker, type RunningWorker } from '../../src/workers/worker';
 import { ensureLocalStack, isolatedConfig, mailSummary, uniqueDomain, uniqueMonth } from '../helpers/local-stack';
+import { waitUntil } from '../helpers/wait';
 
-async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value)) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 500));
-    value = await probe();
-  }
-  return value;
-}
+const waitFor = <T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> =>
+  waitUntil(what, probe, done, { timeoutMs, intervalMs: 500 });
 
 describe('invitation cycle on the real stack (200 users × 10 contacts)', () => {
   let config: AppConfig;

@@ -18,6 +18,7 @@ import { createLogger } from '../../src/observability/logger';
 import { startWorker, type RunningWorker } from '../../src/workers/worker';
 import { healthCheckWorkflow } from '../../src/workflows';
 import { ensureLocalStack, isolatedConfig, uniqueMonth, uniqueName } from '../helpers/local-stack';
+import { waitUntil } from '../helpers/wait';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'metronome.js');
@@ -26,16 +27,8 @@ const SMTP_PORT = 18025;
 const CATCHER_WEB_PORT = 18080;
 const WORKER_PORT = 18464;
 
-async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value)) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 250));
-    value = await probe();
-  }
-  return value;
-}
+const waitFor = <T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> =>
+  waitUntil(what, probe, done, { timeoutMs, intervalMs: 250 });
 
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);

@@ -14,19 +14,12 @@ import { closeDatabase, connectDatabase, ensureIndexes } from '../../src/db/conn
 import { getModels } from '../../src/db/models';
 import { seedDemoData } from '../../src/seed/demo-data';
 import { ensureLocalStack, isolatedConfig, mailSummary, uniqueDomain, uniqueMonth } from '../helpers/local-stack';
+import { waitUntil } from '../helpers/wait';
 
 const BIN = join(__dirname, '..', '..', '..', 'bin', 'metronome.js');
 
-async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value)) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    value = await probe();
-  }
-  return value;
-}
+const waitFor = <T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> =>
+  waitUntil(what, probe, done, { timeoutMs, intervalMs: 100 });
 
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
