@@ -93,18 +93,8 @@ export function fieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
 // Views
 // ---------------------------------------------------------------------------------------------
 
-export interface JobView {
-  orgId: string;
-  name: string;
-  displayName?: string;
-  description?: string;
-  jobType?: string;
-  service?: string;
-  endpoint: string;
-  config: Record<string, unknown>;
-  timeoutMs: number;
-  maxRetries: number;
-  scheduleId: string;
+/** The registration as stored, plus what the Schedule and the run history say about it. */
+export interface JobView extends Omit<HttpJobDoc, '_id' | 'createdAt' | 'updatedAt'> {
   /** From the Schedule; `missing` when the Schedule could not be found (re-register to repair). */
   schedule: 'ok' | 'missing';
   cronExpression?: string;
