@@ -1,14 +1,14 @@
 // Sends the due reminders of a few invitations, at most once each per reminder type: the
-// reminder is claimed (a `<invitationId>:<type>` claim document) before the mail goes out, and a
-// claim left by a dead attempt is never sent again.
+// reminder is claimed (a `<invitationId>:<type>` claim document) just before the server accepts
+// the mail (claimed-send.ts), and a claim left by a dead attempt is never sent again.
 import { heartbeat } from '@temporalio/activity';
 import { Types } from 'mongoose';
-import { claimDeliveries, getModels, releaseDelivery, type InvitationDoc } from '../db/models';
+import { claimGate, getModels, releaseDelivery, type InvitationDoc } from '../db/models';
 import { reminderVerdict, type ReminderType } from '../domain/reminder-policy';
-import { acquireSendSlot, transientSmtpFailure } from '../mail/rate-limit';
-import { classifySmtpError } from '../mail/smtp-errors';
+import { transientSmtpFailure } from '../mail/rate-limit';
 import { reminderMail } from '../mail/templates';
 import type { ReminderOutcome } from '../workflows/reminder-signals';
+import { sendClaimed } from './claimed-send';
 import type { ActivityDeps } from './deps';
 import { attemptKey } from './send-invitations';
 
@@ -43,32 +43,26 @@ export function createReminderActivities(deps: ActivityDeps) {
       }
       if (sendable.length === 0) return outcomes;
 
-      const mine = await claimDeliveries(DeliveryClaim, sendable.map((d) => String(d._id)), type, claim);
-
+      const claimOne = claimGate(DeliveryClaim, type, claim);
       let transient = 0;
       let firstTransient = '';
       for (const doc of sendable) {
         const id = String(doc._id);
-        if (!mine.has(id)) {
+        const mail = reminderMail({ to: doc.email, token: doc.token, invitationId: id, month, baseUrl: deps.config.mail.invitationBaseUrl, reminder: type });
+        const outcome = await sendClaimed(deps, mail, () => claimOne(id));
+        if (outcome.status === 'taken') {
           outcomes[id] = 'already-sent';
-          continue;
-        }
-        try {
-          await acquireSendSlot(deps);
-          const sent = await deps.mailer.send(reminderMail({ to: doc.email, token: doc.token, invitationId: id, month, baseUrl: deps.config.mail.invitationBaseUrl, reminder: type }));
-          await Invitation.updateOne({ _id: doc._id }, { $push: { reminders: { type, sentAt: new Date(), messageId: sent.messageId } } });
+        } else if (outcome.status === 'sent') {
+          await Invitation.updateOne({ _id: doc._id }, { $push: { reminders: { type, sentAt: new Date(), messageId: outcome.messageId } } });
           outcomes[id] = 'sent';
-        } catch (error) {
-          const failure = classifySmtpError(error);
-          if (failure.permanent) {
-            await Invitation.updateOne({ _id: doc._id }, { $push: { reminders: { type, failedAt: new Date(), failureReason: failure.reason } } });
-            outcomes[id] = 'failed';
-          } else {
-            // Not accepted by the server: release the claim so the retry sends it.
-            await releaseDelivery(DeliveryClaim, id, type, claim);
-            transient += 1;
-            firstTransient ||= failure.reason;
-          }
+        } else if (outcome.status === 'failed') {
+          await Invitation.updateOne({ _id: doc._id }, { $push: { reminders: { type, failedAt: new Date(), failureReason: outcome.reason } } });
+          outcomes[id] = 'failed';
+        } else {
+          // Not accepted by the server: give the claim back so the retry sends it.
+          if (outcome.claimed) await releaseDelivery(DeliveryClaim, id, type, claim);
+          transient += 1;
+          firstTransient ||= outcome.reason;
         }
         heartbeat();
       }

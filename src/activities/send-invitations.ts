@@ -1,29 +1,30 @@
 // Sends one batch of invitations, at most once each, even when the activity is retried, runs
 // twice (a timed-out attempt still alive) or its worker is killed half way:
-//   1. claim a small round of invitations (a unique claim document each, see delivery-claim.ts);
-//   2. send the round through the pooled transport;
-//   3. record each outcome: sent / failed (permanent) / claim released (transient: retry later).
-// An invitation whose claim exists but which was never recorded lost its worker during the SMTP
-// exchange: it may or may not have reached the server, so it is never sent again, but marked
-// sent with `deliveryUnconfirmed` and counted apart.
+//   1. send a small round of invitations at once through the pooled transport, each claimed (a
+//      unique claim document, see delivery-claim.ts) just before the server accepts it
+//      (claimed-send.ts);
+//   2. record each outcome: sent / failed (permanent) / claim released (transient: retry later).
+// An invitation whose claim exists but which was never recorded lost its worker between its
+// claim and the recording: it may or may not have reached the server, so it is never sent again,
+// but marked sent with `deliveryUnconfirmed` and counted apart.
 import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat } from '@temporalio/activity';
 import mongoose, { Types } from 'mongoose';
-import { claimDeliveries, claimsCollection, deliveryClaimId, getModels, releaseDelivery, type InvitationDoc } from '../db/models';
-import { acquireSendSlot, transientSmtpFailure } from '../mail/rate-limit';
-import { classifySmtpError } from '../mail/smtp-errors';
+import { claimGate, claimsCollection, deliveryClaimId, getModels, releaseDelivery, type InvitationDoc } from '../db/models';
+import { transientSmtpFailure } from '../mail/rate-limit';
 import { invitationMail } from '../mail/templates';
 import { invitationBatchDuration, invitationFailures, invitationsSent } from '../observability/metrics';
+import { sendClaimed } from './claimed-send';
 import type { ActivityDeps } from './deps';
 import { scheduleRemindersForInvitations } from './schedule-reminders';
 
 export interface SendBatchInput { month: string; invitationIds: string[]; runKey: string }
 export interface SendBatchResult { sent: number; failed: number; unconfirmed: number; skipped: number }
 
-/** Mails claimed at once: enough to keep the pooled connections busy, few enough that a crash leaves little unconfirmed. */
+/** Mails sent at once, their outcomes recorded in one write: enough to keep the pooled connections busy. */
 const ROUND_SIZE = 10;
 
 type Recipient = Pick<InvitationDoc, '_id' | 'ownerId' | 'email' | 'token' | 'status' | 'tracking' | 'remindersCancelledAt'>;
-interface Outcome { id: Types.ObjectId; status: 'sent' | 'failed' | 'retry'; messageId?: string; reason?: string }
+interface Outcome { id: Types.ObjectId; status: 'sent' | 'failed' | 'retry' | 'taken'; messageId?: string; reason?: string; claimed?: boolean }
 
 export function attemptKey(): string {
   const info = activityInfo();
@@ -34,16 +35,9 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
   const { Invitation, DeliveryClaim } = getModels(deps.db);
   const invitations = Invitation.collection;
 
-  async function sendOne(doc: Recipient, month: string): Promise<Outcome> {
-    try {
-      await acquireSendSlot(deps);
-      const mail = invitationMail({ to: doc.email, token: doc.token, invitationId: String(doc._id), month, baseUrl: deps.config.mail.invitationBaseUrl });
-      const { messageId } = await deps.mailer.send(mail);
-      return { id: doc._id, status: 'sent', messageId };
-    } catch (error) {
-      const failure = classifySmtpError(error);
-      return { id: doc._id, status: failure.permanent ? 'failed' : 'retry', reason: failure.reason };
-    }
+  async function sendOne(doc: Recipient, month: string, claimOne: (id: string) => Promise<boolean>): Promise<Outcome> {
+    const mail = invitationMail({ to: doc.email, token: doc.token, invitationId: String(doc._id), month, baseUrl: deps.config.mail.invitationBaseUrl });
+    return { id: doc._id, ...await sendClaimed(deps, mail, () => claimOne(String(doc._id))) };
   }
 
   function recordOperation(outcome: Outcome, runKey: string, now: Date): mongoose.mongo.AnyBulkWriteOperation {
@@ -105,13 +99,14 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
       let transient = 0;
       let lostClaims = 0;
       let firstTransient: string | undefined;
+      const claimOne = claimGate(DeliveryClaim, 'invitation', claim);
       for (let start = 0; start < todo.length; start += ROUND_SIZE) {
-        // A timed-out attempt learns it was replaced at its next heartbeat: stop claiming then.
+        // A timed-out attempt learns it was replaced at its next heartbeat: stop sending then.
         if (cancellationSignal().aborted) throw ApplicationFailure.retryable('cancelled by Temporal (timed out or replaced)', 'Cancelled');
         const round = todo.slice(start, start + ROUND_SIZE);
-        const won = await claimDeliveries(DeliveryClaim, round.map((d) => String(d._id)), 'invitation', claim);
-        lostClaims += round.length - won.size;
-        const outcomes = await Promise.all(round.filter((d) => won.has(String(d._id))).map((d) => sendOne(d, month)));
+        const all = await Promise.all(round.map((d) => sendOne(d, month, claimOne)));
+        lostClaims += all.filter((o) => o.status === 'taken').length;
+        const outcomes = all.filter((o) => o.status !== 'taken');
         if (outcomes.length > 0) {
           const at = new Date();
           await invitations.bulkWrite(outcomes.map((o) => recordOperation(o, runKey, at)), { ordered: false });
@@ -122,7 +117,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
           else if (o.status === 'failed') result.failed += 1;
           else {
             invitationFailures.inc({ kind: 'transient' });
-            await releaseDelivery(DeliveryClaim, String(o.id), 'invitation', claim);
+            if (o.claimed) await releaseDelivery(DeliveryClaim, String(o.id), 'invitation', claim);
             transient += 1;
             firstTransient ??= o.reason;
           }

@@ -6,7 +6,9 @@
 // composer took about 1 ms of CPU per mail, the worker's largest single cost in a cycle. Anything
 // else (non-ASCII text or address, display names, long lines) goes through nodemailer's composer.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 export interface OutgoingMail {
@@ -21,8 +23,17 @@ export interface OutgoingMail {
 
 export interface SentMail { messageId: string; response: string }
 
+export interface SendOptions {
+  /**
+   * Awaited once the server has the whole message but not yet the final "." that makes it accept
+   * it: the moment to record, durably, that this mail is going out. If it rejects, the connection
+   * is closed without the dot, so the server discards the mail, and `send` rejects.
+   */
+  beforeCommit?: () => Promise<void>;
+}
+
 export interface Mailer {
-  send(mail: OutgoingMail): Promise<SentMail>;
+  send(mail: OutgoingMail, options?: SendOptions): Promise<SentMail>;
   verify(): Promise<void>;
   close(): void;
 }
@@ -86,17 +97,47 @@ export function plainMimeSource(sender: { header: string; domain: string }, mail
     + `--${boundary}\r\n${part('text/plain', mail.text)}--${boundary}\r\n${part('text/html', mail.html)}--${boundary}--\r\n`;
 }
 
+/**
+ * The MIME source as a stream that ends only once `beforeCommit` resolved: nodemailer writes the
+ * terminating "." when its source ends. A rejection destroys the stream; nodemailer then closes
+ * that pooled connection mid-DATA, which every SMTP server treats as "no message".
+ */
+export function gatedSource(source: string | Buffer, beforeCommit: () => Promise<void>): Readable {
+  let started = false;
+  return new Readable({
+    read() {
+      if (started) return;
+      started = true;
+      this.push(source);
+      beforeCommit().then(() => this.push(null), (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error))));
+    },
+  });
+}
+
+async function composed(mail: OutgoingMail & { from: string }): Promise<{ raw: Buffer; envelope: { from: string; to: string[] }; messageId: string }> {
+  const node = new MailComposer(mail).compile();
+  const envelope = node.getEnvelope();
+  return { raw: await node.build(), envelope: { from: envelope.from || '', to: envelope.to }, messageId: node.messageId() };
+}
+
 export function createMailer(smtpUrl: string, from: string, options: { maxConnections?: number } = {}): Mailer {
   const transport: Transporter<SMTPPool.SentMessageInfo> = nodemailer.createTransport(smtpPoolOptions(smtpUrl, options));
   const sender = plainSender(from);
   const boundary = `--_metronome_${randomBytes(12).toString('hex')}`;
   return {
-    async send(mail) {
+    async send(mail, { beforeCommit } = {}) {
       const messageId = mail.messageId?.replace(/^<|>$/g, '') ?? `${randomUUID()}@${sender?.domain ?? 'metronome.local'}`;
-      const raw = sender && plainMimeSource(sender, mail, messageId, boundary);
-      if (raw) {
+      const plain = sender && plainMimeSource(sender, mail, messageId, boundary);
+      if (plain) {
+        const raw = beforeCommit ? gatedSource(plain, beforeCommit) : plain;
         const info = await transport.sendMail({ envelope: { from: sender.address, to: [mail.to] }, raw, messageId: `<${messageId}>` });
         return { messageId: `<${messageId}>`, response: info.response };
+      }
+      if (beforeCommit) {
+        // The composer's own stream cannot be held before its end: build the source first.
+        const built = await composed({ from, ...mail });
+        const info = await transport.sendMail({ envelope: built.envelope, raw: gatedSource(built.raw, beforeCommit), messageId: built.messageId });
+        return { messageId: built.messageId, response: info.response };
       }
       const info = await transport.sendMail({ from, ...mail });
       return { messageId: info.messageId, response: info.response };

@@ -71,4 +71,30 @@ describe('createMailer through SMTP', () => {
     const raw = await (await fetch(`http://127.0.0.1:${catcher.webPort}/api/messages/${first!.id}/raw`)).text();
     assert.match(raw, /http:\/\/127\.0\.0\.1:3000\/invitations\/tok_EN-123/);
   });
+
+  it('holds the final dot until beforeCommit resolves: nothing is accepted before', async () => {
+    const before = catcher.messages().length;
+    let release!: () => void;
+    let reached!: () => void;
+    const atGate = new Promise<void>((resolve) => { reached = resolve; });
+    const sending = mailer.send(invitation('held@example.test'), { beforeCommit: () => { reached(); return new Promise<void>((resolve) => { release = resolve; }); } });
+    await atGate;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(catcher.messages().length, before, 'the server has the message but not its end');
+    release();
+    const sent = await sending;
+    assert.equal(catcher.messages().length, before + 1);
+    assert.equal(catcher.messages().at(-1)!.messageId, sent.messageId);
+  });
+
+  it('discards the mail when beforeCommit rejects, and the pool keeps working', async () => {
+    const before = catcher.messages().length;
+    await assert.rejects(mailer.send(invitation('refused@example.test'), { beforeCommit: () => Promise.reject(new Error('claim taken')) }), /claim taken/);
+    await assert.rejects(mailer.send({ ...invitation('refused-composed@example.test'), subject: 'Refusée' }, { beforeCommit: () => Promise.reject(new Error('claim taken')) }), /claim taken/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(catcher.messages().length, before, 'no refused mail reached the server');
+    await mailer.send(invitation('after@example.test'), { beforeCommit: () => Promise.resolve() });
+    await mailer.send({ ...invitation('after-composed@example.test'), subject: 'Après' }, { beforeCommit: () => Promise.resolve() });
+    assert.deepEqual(catcher.messages().slice(before).map((m) => m.to[0]), ['after@example.test', 'after-composed@example.test']);
+  });
 });

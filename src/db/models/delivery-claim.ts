@@ -1,5 +1,5 @@
-// The lock that makes sending at-most-once: before a mail goes out, a claim document is inserted
-// with a deterministic _id (`<invitationId>:invitation`, `<invitationId>:first`, …). Inserting a
+// The lock that makes sending at-most-once: before the server accepts a mail (see
+// src/activities/claimed-send.ts for the exact moment), a claim document is inserted with a deterministic _id (`<invitationId>:invitation`, `<invitationId>:first`, …). Inserting a
 // unique _id is atomic on every MongoDB-protocol server — FerretDB v1 included, whose conditional
 // updates are not atomic under concurrency — so of two attempts racing for one mail, one wins.
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
@@ -63,4 +63,32 @@ export async function claimDeliveries(model: DeliveryClaimModel, invitationIds: 
 /** Gives a claim back (the server refused the mail with a transient error: it may be sent again). */
 export async function releaseDelivery(model: DeliveryClaimModel, invitationId: string, kind: DeliveryKind, claim: string): Promise<void> {
   await claimsCollection(model).deleteOne({ _id: deliveryClaimId(invitationId, kind), claim });
+}
+
+/**
+ * Claims one mail at a time for many concurrent senders, with group commit: the claims asked for
+ * while an insert is in flight go together in the next one, so ten mails reaching their final
+ * "." together cost one or two round trips, not ten.
+ */
+export function claimGate(model: DeliveryClaimModel, kind: DeliveryKind, claim: string): (invitationId: string) => Promise<boolean> {
+  let waiting: { id: string; settle: (won: boolean | Error) => void }[] = [];
+  let flushing = false;
+  async function flush(): Promise<void> {
+    flushing = true;
+    while (waiting.length > 0) {
+      const group = waiting;
+      waiting = [];
+      try {
+        const won = await claimDeliveries(model, group.map((w) => w.id), kind, claim);
+        for (const w of group) w.settle(won.has(w.id));
+      } catch (error) {
+        for (const w of group) w.settle(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    flushing = false;
+  }
+  return (invitationId) => new Promise<boolean>((resolve, reject) => {
+    waiting.push({ id: invitationId, settle: (won) => (won instanceof Error ? reject(won) : resolve(won)) });
+    if (!flushing) void flush();
+  });
 }
