@@ -59,7 +59,8 @@ export async function scheduleRemindersForInvitations(deps: ActivityDeps, input:
         { key: JOB_KEY, value: REMINDERS_JOB },
         { key: MONTH_KEY, value: input.month },
         { key: OWNER_KEY, value: ownerId },
-        { key: INVITATIONS_KEY, value: [] },
+        // What the workflow would list after this signal if it is new (it then has nothing to upsert).
+        { key: INVITATIONS_KEY, value: items.length <= MAX_LISTED_INVITATIONS ? items.map((i) => i.invitationId) : [] },
       ],
     });
     marks.push({ ids: invitations.map((i) => i._id), workflowId });

@@ -50,7 +50,7 @@ export async function remindersWorkflow({ month, ownerId, listInvitationsUpTo }:
       const outcome: ReminderOutcome = cancelReason ? 'cancelled' : 'pending';
       items.set(s.invitationId, { ...s, outcomes: { first: outcome, second: outcome }, ...(cancelReason ? { cancelReason } : {}) });
     }
-    if (items.size <= listInvitationsUpTo) upsertSearchAttributes([{ key: INVITATIONS_KEY, value: [...items.keys()] }]);
+    if (items.size <= listInvitationsUpTo && !listedAlready()) upsertSearchAttributes([{ key: INVITATIONS_KEY, value: [...items.keys()] }]);
     changed = true;
   });
   setHandler(cancelRemindersSignal, (request) => {
@@ -65,6 +65,16 @@ export async function remindersWorkflow({ month, ownerId, listInvitationsUpTo }:
       changed = true;
     }
   });
+  /**
+   * Whether the search attribute lists exactly the invitations known. Signal-with-start lists the
+   * first batch's when it creates the workflow, which saves an upsert (an event and a visibility
+   * write) for nearly every owner of a cycle; histories from before that replay without the check.
+   */
+  function listedAlready(): boolean {
+    if (!patched('reminders-listed-at-start')) return false;
+    const listed = new Set(workflowInfo().typedSearchAttributes.get(INVITATIONS_KEY) ?? []);
+    return listed.size === items.size && [...items.keys()].every((id) => listed.has(id));
+  }
   setHandler(remindersStateQuery, (): RemindersState => ({ month, ownerId, invitations: [...items.values()] }));
 
   await condition(() => items.size > 0);
