@@ -2,9 +2,9 @@
 //   node dist/bench/reminders.js [--owners 5000] [--per-owner 20] [--page 100] [--concurrency 4]
 //                                [--cancels 1000] [--cli-cancels 20] [--settle-seconds 15]
 //                                [--use-local-stack] [--keep]
-// owners × per-owner invitations wait for their J+3 reminder: one reminders workflow per owner
-// (`reminders-<month>-<ownerId>`), each blocked on its timer. 5,000 × 20 is a real month;
-// 100,000 × 1 is the worst case (one workflow per invitation).
+// owners × per-owner invitations wait for their J+3 reminder: one reminders workflow per slice of
+// at most 60 invitations of a page (`reminders-<month>-<first invitation id>`), each blocked on
+// its timer. 5,000 × 20 is a real month of 100,000 invitations.
 //
 // What it does:
 // 1. Starts its OWN Temporal dev server on 127.0.0.1:26233 (SQLite file in a temp dir, the same
@@ -15,7 +15,7 @@
 // 3. Runs a worker as a separate process (`bin/metronome.js worker --queues invitations`, its own
 //    TEMPORAL_TASK_QUEUE) so its RSS is its own.
 // 4. Creates the reminders exactly as the cycle does: the `scheduleReminders` activity's function
-//    (scheduleRemindersForInvitations: reads the page by _id, signal-with-start per owner, stores
+//    (scheduleRemindersForInvitations: reads the page by _id, signal-with-start per slice, stores
 //    the workflow id on the invitations), one page of `--page` invitations per call, `--concurrency`
 //    pages in flight. "create" = until every call returned; "settled" = until the last workflows
 //    created answer a query (their first workflow task is done, they sit on their timer).
@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
 import type { WorkflowHandle } from '@temporalio/client';
-import { scheduleRemindersForInvitations } from '../src/activities/schedule-reminders';
+import { reminderSlices, scheduleRemindersForInvitations } from '../src/activities/schedule-reminders';
 import { connectTemporal } from '../src/client/temporal';
 import { loadConfig } from '../src/config';
 import { closeDatabase, connectDatabase, ensureIndexes } from '../src/db/connection';
@@ -228,7 +228,8 @@ async function main(): Promise<void> {
     const deps = { db, mailer, config, logger: createLogger('warn'), temporal: temporal.client };
     const pages: string[][] = [];
     for (let i = 0; i < invitationIds.length; i += pageSize) pages.push(invitationIds.slice(i, i + pageSize).map(String));
-    console.log(`creating ${owners} reminders workflows (${pages.length} pages of ${pageSize}, ${concurrency} in flight)…`);
+    const workflows = pages.reduce((n, page) => n + reminderSlices(page).length, 0);
+    console.log(`creating ${workflows} reminders workflows for ${total} invitations (${pages.length} pages of ${pageSize}, ${concurrency} in flight)…`);
     let done = 0;
     let peakWorker = 0;
     let peakServer = 0;
@@ -251,12 +252,13 @@ async function main(): Promise<void> {
     }
     const createMs = Date.now() - createStarted;
     const createCpu = { worker: cpuSeconds(workerPid), server: cpuSeconds(serverPid) };
-    console.log(`created in ${(createMs / 1000).toFixed(1)} s (${Math.round(total / (createMs / 1000))} invitations/s, ${Math.round(owners / (createMs / 1000))} workflows/s)`);
+    console.log(`created in ${(createMs / 1000).toFixed(1)} s (${Math.round(total / (createMs / 1000))} invitations/s, ${Math.round(workflows / (createMs / 1000))} workflows/s)`);
     if (scheduled !== total) throw new Error(`scheduled ${scheduled} of ${total} invitations`);
     // Settled: the last workflows created have run their first task (queries wait for it).
     // A query times out while the worker's backlog is long: ask again until it answers.
-    for (const { ownerId } of firstOfOwner.slice(-20)) {
-      const handle = temporal.client.workflow.getHandle(remindersWorkflowId(month, ownerId));
+    const lastCreated = pages.slice(-Math.max(1, concurrency)).flatMap((page) => reminderSlices(page).map((slice) => remindersWorkflowId(month, slice[0]!)));
+    for (const workflowId of lastCreated) {
+      const handle = temporal.client.workflow.getHandle(workflowId);
       for (;;) {
         try {
           await handle.query(remindersStateQuery);
@@ -274,14 +276,20 @@ async function main(): Promise<void> {
     await sleep(settleSeconds * 1000);
     sample();
     const waiting = { workerRssMb: procStatusMb(workerPid, 'VmRSS'), serverRssMb: procStatusMb(serverPid, 'VmRSS') };
-    console.log(`while ${owners} workflows wait: worker RSS ${waiting.workerRssMb} MB, Temporal server RSS ${server ? `${waiting.serverRssMb} MB` : 'n/a (--use-local-stack)'}`);
+    console.log(`while ${workflows} workflows wait: worker RSS ${waiting.workerRssMb} MB, Temporal server RSS ${server ? `${waiting.serverRssMb} MB` : 'n/a (--use-local-stack)'}`);
 
-    // Cancels: one invitation per owner, owners at random, one at a time.
+    // Cancels: one invitation per owner, owners at random, one at a time, each through the
+    // workflow id stored on the invitation (what cancelReminders itself reads).
     const picks = shuffle([...firstOfOwner]);
+    const workflowOf = async (invitationId: string): Promise<WorkflowHandle> => {
+      const doc = await Invitation.collection.findOne({ _id: new Types.ObjectId(invitationId) }, { projection: { remindersWorkflowId: 1 } });
+      if (typeof doc?.remindersWorkflowId !== 'string') throw new Error(`invitation ${invitationId} has no reminders workflow`);
+      return temporal!.client.workflow.getHandle(doc.remindersWorkflowId);
+    };
     const latencies: number[] = [];
     console.log(`cancelling ${cancels} reminders through cancelReminders() one at a time…`);
-    for (const { ownerId, invitationId } of picks.slice(0, cancels)) {
-      const handle = temporal.client.workflow.getHandle(remindersWorkflowId(month, ownerId));
+    for (const { invitationId } of picks.slice(0, cancels)) {
+      const handle = await workflowOf(invitationId);
       const t0 = performance.now();
       const result = await cancelReminders({ db, temporal: temporal.client }, invitationId, 'bench');
       if (!result.signalled) throw new Error(`invitation ${invitationId}: its workflow was not signalled`);
@@ -292,8 +300,8 @@ async function main(): Promise<void> {
     console.log(`cancel → applied (service function): p50 ${service.p50} ms, p95 ${service.p95} ms, p99 ${service.p99} ms, max ${service.max} ms over ${service.n}`);
 
     const cliLatencies: number[] = [];
-    for (const { ownerId, invitationId } of picks.slice(cancels, cancels + cliCancels)) {
-      const handle = temporal.client.workflow.getHandle(remindersWorkflowId(month, ownerId));
+    for (const { invitationId } of picks.slice(cancels, cancels + cliCancels)) {
+      const handle = await workflowOf(invitationId);
       const t0 = performance.now();
       await runCli(env, invitationId);
       await waitUntilCancelled(handle, invitationId);
@@ -304,10 +312,10 @@ async function main(): Promise<void> {
 
     clearInterval(sampler);
     const figures = {
-      owners, invitationsPerOwner: perOwner, invitations: total, workflows: owners, page: pageSize, concurrency,
+      owners, invitationsPerOwner: perOwner, invitations: total, workflows, page: pageSize, concurrency,
       temporal: server ? 'own dev server' : temporalAddress,
       createSeconds: Number((createMs / 1000).toFixed(1)), settledSeconds: Number((settledMs / 1000).toFixed(1)),
-      workflowsPerSecond: Math.round(owners / (createMs / 1000)),
+      workflowsPerSecond: Math.round(workflows / (createMs / 1000)),
       workerCpuSecondsAtCreate: createCpu.worker, workerCpuSecondsAtSettle: settledCpu.worker, serverCpuSecondsAtSettle: server ? settledCpu.server : null,
       waitingWorkerRssMb: waiting.workerRssMb, peakWorkerRssMb: Math.max(peakWorker, procStatusMb(workerPid, 'VmHWM')),
       waitingServerRssMb: server ? waiting.serverRssMb : null, peakServerRssMb: server ? Math.max(peakServer, procStatusMb(serverPid, 'VmHWM')) : null,

@@ -16,9 +16,13 @@ export function cycleChunkWorkflowId(month: string, chunk: number): string {
   return `cycle-${month}-chunk-${String(chunk).padStart(4, '0')}`;
 }
 
-/** One reminders workflow per owner and month (the granularity is explained in the README). */
-export function remindersWorkflowId(month: string, ownerId: string): string {
-  return `reminders-${month}-${ownerId}`;
+/**
+ * One reminders workflow per group of invitations of a month, named after the group's first
+ * invitation (the granularity is explained in the README). Workflows started before groups were
+ * named after their owner: `reminders-<month>-<ownerId>`.
+ */
+export function remindersWorkflowId(month: string, groupKey: string): string {
+  return `reminders-${month}-${groupKey}`;
 }
 
 /** The daily cleanup (seed 001): expires invitations, deletes old tokens, resets soft bounces, prunes reports. */

@@ -20,7 +20,12 @@ export interface TrackedInvitation extends SentInvitation {
   cancelReason?: string;
 }
 
-export interface RemindersState { month: string; ownerId: string; invitations: TrackedInvitation[] }
+export interface RemindersState {
+  month: string;
+  /** Only for workflows started per owner, before reminders were grouped by send batch. */
+  ownerId?: string;
+  invitations: TrackedInvitation[];
+}
 
 export const invitationsSentSignal = defineSignal<[SentInvitation[]]>('invitationsSent');
 export const cancelRemindersSignal = defineSignal<[CancelRemindersRequest]>('cancelReminders');

@@ -1,4 +1,5 @@
-// The J+3 / J+7 reminders of one owner's invitations for one month, as durable timers.
+// The J+3 / J+7 reminders of a group of invitations of one month (up to 60 from one send batch,
+// whatever their owners), as durable timers.
 // The cycle's send activities feed it (signal-with-start); a cancel signal ends the reminders
 // of one invitation (the invitee answered or opted out, or an operator asked). Whether a
 // reminder may still go out is decided again by the activity, against the database, when it
@@ -19,7 +20,12 @@ const { sendReminders, recordRunReport } = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
-export interface RemindersInput { month: string; ownerId: string; listInvitationsUpTo: number }
+export interface RemindersInput {
+  month: string;
+  listInvitationsUpTo: number;
+  /** Only in workflows started per owner, before reminders were grouped by send batch (their replays). */
+  ownerId?: string;
+}
 export type RemindersSummary = Record<ReminderType, Partial<Record<ReminderOutcome, number>>>;
 
 function dueAt(item: TrackedInvitation, type: ReminderType): number {
@@ -75,7 +81,7 @@ export async function remindersWorkflow({ month, ownerId, listInvitationsUpTo }:
     const listed = new Set(workflowInfo().typedSearchAttributes.get(INVITATIONS_KEY) ?? []);
     return listed.size === items.size && [...items.keys()].every((id) => listed.has(id));
   }
-  setHandler(remindersStateQuery, (): RemindersState => ({ month, ownerId, invitations: [...items.values()] }));
+  setHandler(remindersStateQuery, (): RemindersState => ({ month, ...(ownerId ? { ownerId } : {}), invitations: [...items.values()] }));
 
   await condition(() => items.size > 0);
   for (;;) {

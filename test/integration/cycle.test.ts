@@ -10,7 +10,6 @@ import { getModels } from '../../src/db/models';
 import { startCycle } from '../../src/client/cycle';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal';
 import { seedDemoData } from '../../src/seed/demo-data';
-import { remindersWorkflowId } from '../../src/domain/jobs';
 import type { InvitationDoc } from '../../src/db/models/invitation';
 import { cancelReminders, InvitationActionError, markInvitation, type CancelResult, type MarkResult } from '../../src/services/invitation-responses';
 import { createLogger } from '../../src/observability/logger';
@@ -39,10 +38,10 @@ describe('invitation cycle on the real stack (200 users × 10 contacts)', () => 
   async function answerTwoEarly(): Promise<NonNullable<typeof early>> {
     const { Invitation } = getModels(db);
     const [toCancel, toSubmit] = await waitFor('two sent invitations whose reminders workflow runs', async () => {
-      const sent = await Invitation.find({ month, status: 'sent', ownerId: { $in: wanting } }).sort({ _id: 1 }).limit(40).lean<InvitationDoc[]>();
+      const sent = await Invitation.find({ month, status: 'sent', ownerId: { $in: wanting }, remindersWorkflowId: { $exists: true } }).sort({ _id: 1 }).limit(40).lean<InvitationDoc[]>();
       const running: InvitationDoc[] = [];
       for (const invitation of sent) {
-        const description = await temporal.client.workflow.getHandle(remindersWorkflowId(month, String(invitation.ownerId))).describe().catch(() => undefined);
+        const description = await temporal.client.workflow.getHandle(invitation.remindersWorkflowId!).describe().catch(() => undefined);
         if (description?.status.name === 'RUNNING') running.push(invitation);
         if (running.length === 2) break;
       }
