@@ -15,9 +15,9 @@ import { newInvitationToken } from '../src/domain/tokens';
 
 export interface RawCeilingFigures { sent: number; failed: number; wallSeconds: number; mailsPerSecond: number; cpuSeconds: number; peakRssMb: number }
 
-export async function sendRaw(options: { count: number; domain: string; smtpUrl: string; inFlight: number; from: string; baseUrl: string; month: string }): Promise<RawCeilingFigures> {
-  // Plain nodemailer (its own MIME composer), with the worker's pool options.
-  const transport = nodemailer.createTransport(smtpPoolOptions(options.smtpUrl));
+export async function sendRaw(options: { count: number; domain: string; smtpUrl: string; maxConnections: number; inFlight: number; from: string; baseUrl: string; month: string }): Promise<RawCeilingFigures> {
+  // Plain nodemailer (its own MIME composer), with the worker's pool options (SMTP_MAX_CONNECTIONS too).
+  const transport = nodemailer.createTransport(smtpPoolOptions(options.smtpUrl, { maxConnections: options.maxConnections }));
   const cpuBefore = process.cpuUsage();
   const started = Date.now();
   let next = 0;
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(count) || count < 1) throw new Error('--count must be a positive whole number');
   if (!Number.isInteger(inFlight) || inFlight < 1) throw new Error('--in-flight must be a positive whole number');
   const config = loadConfig();
-  const figures = await sendRaw({ count, domain: values.domain, smtpUrl: config.mail.smtpUrl, inFlight, from: config.mail.from, baseUrl: config.mail.invitationBaseUrl, month: '2100-01' });
+  const figures = await sendRaw({ count, domain: values.domain, smtpUrl: config.mail.smtpUrl, maxConnections: config.mail.maxConnections, inFlight, from: config.mail.from, baseUrl: config.mail.invitationBaseUrl, month: '2100-01' });
   console.log(JSON.stringify(figures));
 }
 

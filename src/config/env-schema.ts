@@ -126,6 +126,8 @@ export const envSchema = z
     MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'mongodb://127.0.0.1:27017/metronome'),
     SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://127.0.0.1:1025'),
     MAIL_FROM: text('Metronome <invitations@metronome.local>'),
+    // Pooled SMTP connections per worker process (each mail holds one for its whole exchange).
+    SMTP_MAX_CONNECTIONS: wholeNumber(1, 100, 5),
     // Flow control: messages per second per SMTP provider, across every worker (0 = unlimited).
     SMTP_RATE_LIMIT_PER_SECOND: decimal(0, 100_000, 0),
     SMTP_RATE_LIMIT_BURST: wholeNumber(1, 10_000, 1),

@@ -27,7 +27,7 @@ export interface AppConfig {
   alerts: { errorRateThreshold: number; memoryThreshold: number; webhookUrl: string | undefined };
   temporal: { address: string; namespace: string; taskQueue: string };
   mongodbUri: string;
-  mail: { smtpUrl: string; from: string; invitationBaseUrl: string };
+  mail: { smtpUrl: string; from: string; invitationBaseUrl: string; maxConnections: number };
   /** Send-rate limit per SMTP provider (`key`), shared by every worker; perSecond 0 = unlimited. */
   smtpRateLimit: { perSecond: number; burst: number; key: string };
   stack: {
@@ -88,7 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     alerts: { errorRateThreshold: e.SCHEDULER_ERROR_RATE_THRESHOLD, memoryThreshold: e.SCHEDULER_MEMORY_ALERT_THRESHOLD, webhookUrl: e.ALERT_WEBHOOK_URL },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     mongodbUri: e.MONGODB_URI,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, invitationBaseUrl: e.INVITATION_BASE_URL },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, invitationBaseUrl: e.INVITATION_BASE_URL, maxConnections: e.SMTP_MAX_CONNECTIONS },
     smtpRateLimit: { perSecond: e.SMTP_RATE_LIMIT_PER_SECOND, burst: e.SMTP_RATE_LIMIT_BURST, key: providerKey(e.SMTP_URL, e.SMTP_RATE_LIMIT_KEY) },
     stack: {
       dataDir: e.METRONOME_DATA_DIR,

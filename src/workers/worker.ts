@@ -42,7 +42,7 @@ export function workflowCacheSize(name: QueueName, maxMemoryMb: number): number 
 export async function startWorker(config: AppConfig, logger: Logger, options: WorkerOptions = {}): Promise<RunningWorker> {
   const db: DbConnection = await connectDatabase(config.mongodbUri, { appName: 'metronome-worker' });
   await ensureIndexes(db);
-  const mailer: Mailer = createMailer(config.mail.smtpUrl, config.mail.from);
+  const mailer: Mailer = createMailer(config.mail.smtpUrl, config.mail.from, { maxConnections: config.mail.maxConnections });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const temporal = await connectTemporal(config);
   const base = options.taskQueue ?? config.temporal.taskQueue;

@@ -32,6 +32,7 @@ describe('configuration from the environment', () => {
     assert.equal(config.temporal.namespace, 'default');
     assert.equal(config.mongodbUri, 'mongodb://127.0.0.1:27017/metronome');
     assert.equal(config.mail.smtpUrl, 'smtp://127.0.0.1:1025');
+    assert.equal(config.mail.maxConnections, 5);
     assert.equal(config.stack.mongoJavaStorage, 'memory');
   });
 
@@ -100,6 +101,8 @@ describe('configuration from the environment', () => {
     ['TEMPORAL_ADDRESS', 'localhost', /host:port/],
     ['MONGODB_URI', 'postgres://db/x', /mongodb:\/\//],
     ['SMTP_URL', 'not a url', /smtp:\/\//],
+    ['SMTP_MAX_CONNECTIONS', '0', /from 1 to 100/],
+    ['SMTP_MAX_CONNECTIONS', 'ten', /whole number/],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],
     ['METRONOME_MONGO_JAVA_STORAGE', 'disk', /one of memory, file/],
     ['CSV_IMPORT_INTERVAL', '10', /duration from 1m to 24h/],

@@ -3,6 +3,7 @@
 // unique _id is atomic on every MongoDB-protocol server — FerretDB v1 included, whose conditional
 // updates are not atomic under concurrency — so of two attempts racing for one mail, one wins.
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { groupCommit } from '../group-commit';
 
 export const DELIVERY_CLAIMS_COLLECTION = 'delivery_claims';
 export type DeliveryKind = 'invitation' | 'first' | 'second';
@@ -66,29 +67,12 @@ export async function releaseDelivery(model: DeliveryClaimModel, invitationId: s
 }
 
 /**
- * Claims one mail at a time for many concurrent senders, with group commit: the claims asked for
- * while an insert is in flight go together in the next one, so ten mails reaching their final
- * "." together cost one or two round trips, not ten.
+ * Claims one mail at a time for many concurrent senders, with group commit (see group-commit.ts):
+ * the claims of mails reaching their final "." together go in one insert.
  */
 export function claimGate(model: DeliveryClaimModel, kind: DeliveryKind, claim: string): (invitationId: string) => Promise<boolean> {
-  let waiting: { id: string; settle: (won: boolean | Error) => void }[] = [];
-  let flushing = false;
-  async function flush(): Promise<void> {
-    flushing = true;
-    while (waiting.length > 0) {
-      const group = waiting;
-      waiting = [];
-      try {
-        const won = await claimDeliveries(model, group.map((w) => w.id), kind, claim);
-        for (const w of group) w.settle(won.has(w.id));
-      } catch (error) {
-        for (const w of group) w.settle(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
-    flushing = false;
-  }
-  return (invitationId) => new Promise<boolean>((resolve, reject) => {
-    waiting.push({ id: invitationId, settle: (won) => (won instanceof Error ? reject(won) : resolve(won)) });
-    if (!flushing) void flush();
+  return groupCommit(async (ids: string[]) => {
+    const won = await claimDeliveries(model, ids, kind, claim);
+    return ids.map((id) => won.has(id));
   });
 }
