@@ -94,10 +94,16 @@ export function createCyclePlanningActivities({ db, config }: ActivityDeps) {
       .find({ ...activeUsers, _id: ownerFilter(range) }, { projection: { _id: 1 }, sort: { _id: 1 }, limit })
       .toArray();
     if (users.length === 0) return { users: 0, created: 0, existing: 0, invitationIds: [], nextAfterUserId: null };
-    const ownerIds = users.map((u) => u._id);
-    const contacts = await Contact.collection
-      .find({ ownerId: { $in: ownerIds }, isActive: true, optedOut: false }, { projection: { _id: 1, ownerId: 1, email: 1 } })
-      .toArray();
+    // The page's contacts by the range of its owners' ids, not `$in` the 50 ids: the in-memory dev
+    // server tests every contact against every id of an `$in` (370 ms a page at 100,000 contacts,
+    // against 80 ms for the range), and an index on ownerId serves a range as well. The range also
+    // holds inactive users' contacts: dropped here.
+    const lastUser = users[users.length - 1]!;
+    const pageOwners = new Set(users.map((u) => String(u._id)));
+    const contacts = (await Contact.collection
+      .find({ ownerId: ownerFilter({ afterUserId: range.afterUserId, lastUserId: String(lastUser._id) }), isActive: true, optedOut: false }, { projection: { _id: 1, ownerId: 1, email: 1 } })
+      .toArray())
+      .filter((c) => pageOwners.has(String(c.ownerId)));
     const now = new Date();
     const expiresAt = new Date(now.getTime() + config.reminders.invitationExpiryDays * DAY_MS);
     const docs = contacts.map((c) => ({
@@ -126,7 +132,6 @@ export function createCyclePlanningActivities({ db, config }: ActivityDeps) {
         created = docs.length - duplicates;
       }
     }
-    const lastUser = users[users.length - 1]!;
     const nextAfterUserId = users.length < limit || String(lastUser._id) === range.lastUserId ? null : String(lastUser._id);
     return { users: users.length, created, existing: docs.length - created, invitationIds: docs.map((d) => String(d._id)), nextAfterUserId };
   }
