@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { Types } from 'mongoose';
 import type { CycleStats, UserRange } from '../domain/cycle';
+import { withDeadline } from '../domain/deadline';
 import { invitationIdFor } from '../db/invitation-ids';
 import { getModels } from '../db/models';
 import { newInvitationToken } from '../domain/tokens';
@@ -20,16 +21,8 @@ const DAY_MS = 86_400_000;
  */
 export const PAGE_DEADLINE_MS = 60_000;
 
-async function withinDeadline<T>(what: string, work: Promise<T>, ms = PAGE_DEADLINE_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(ApplicationFailure.retryable(`${what}: no answer from the database within ${ms / 1000} s`, 'DatabaseTimeout')), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withinDeadline<T>(what: string, work: Promise<T>, ms = PAGE_DEADLINE_MS): Promise<T> {
+  return withDeadline(work, ms, () => ApplicationFailure.retryable(`${what}: no answer from the database within ${ms / 1000} s`, 'DatabaseTimeout'));
 }
 
 export function ownerFilter(range: UserRange): { $gt?: Types.ObjectId; $lte: Types.ObjectId } {

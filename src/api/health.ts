@@ -2,6 +2,7 @@
 // hung dependency turns into "down" within seconds instead of a hung probe.
 import type { Client } from '@temporalio/client';
 import type { Connection } from 'mongoose';
+import { withDeadline } from '../domain/deadline';
 
 export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
@@ -10,17 +11,11 @@ export interface Health { status: 'ok' | 'unhealthy'; checkedAt: string; depende
 
 async function timed(check: () => Promise<unknown>): Promise<DependencyHealth> {
   const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_CHECK_TIMEOUT_MS} ms`)), HEALTH_CHECK_TIMEOUT_MS); }),
-    ]);
+    await withDeadline(check(), HEALTH_CHECK_TIMEOUT_MS, () => new Error(`no answer within ${HEALTH_CHECK_TIMEOUT_MS} ms`));
     return { status: 'up', latencyMs: Date.now() - started };
   } catch (error) {
     return { status: 'down', latencyMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

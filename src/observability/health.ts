@@ -4,6 +4,7 @@
 // measures its latency and never throws: it says UP or DOWN and why.
 import type { Client } from '@temporalio/client';
 import type { Connection as DbConnection } from 'mongoose';
+import { withDeadline } from '../domain/deadline';
 import type { Mailer } from '../mail/mailer';
 import { summarizeHealth, type DependencyCheck, type DependencyName, type HealthReport } from '../domain/health';
 
@@ -18,17 +19,11 @@ function reason(error: unknown): string {
 
 export async function timed(what: () => Promise<string>, timeoutMs: number): Promise<DependencyCheck> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    const detail = await Promise.race([what(), timeout]);
+    const detail = await withDeadline(what(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
     return { status: 'UP', healthy: true, latencyMs: Math.round(performance.now() - started), detail, checkedAt: new Date().toISOString() };
   } catch (error) {
     return { status: 'DOWN', healthy: false, latencyMs: Math.round(performance.now() - started), detail: reason(error), checkedAt: new Date().toISOString() };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
