@@ -446,20 +446,12 @@ export async function deleteJob(deps: RegistryDeps, orgId: string, name: string)
 // History and statistics (from the `runs` collection)
 // ---------------------------------------------------------------------------------------------
 
-export interface RunView {
+/** A run as the history lists it: what a job view says of its last run, plus ids and details. */
+export interface RunView extends LastRun {
   executionId: string;
   workflowId: string;
   runId: string;
-  status: RunReportDoc['status'];
-  triggeredBy?: string;
   triggeredByUser?: string;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  itemsProcessed: number;
-  itemsSucceeded: number;
-  itemsFailed: number;
-  error?: string;
   metadata?: Record<string, unknown>;
 }
 
@@ -471,16 +463,8 @@ function runViewOf(doc: RunReportDoc): RunView {
     executionId: typeof stats.executionId === 'string' ? stats.executionId : doc.runId,
     workflowId: doc.workflowId,
     runId: doc.runId,
-    status: doc.status,
-    ...(doc.triggeredBy !== undefined && { triggeredBy: doc.triggeredBy }),
+    ...lastRunOf(doc),
     ...(typeof stats.triggeredByUser === 'string' && { triggeredByUser: stats.triggeredByUser }),
-    startedAt: doc.startedAt.toISOString(),
-    finishedAt: doc.finishedAt.toISOString(),
-    durationMs: doc.durationMs,
-    itemsProcessed: doc.itemsProcessed,
-    itemsSucceeded: doc.itemsSucceeded,
-    itemsFailed: doc.itemsFailed,
-    ...(doc.error !== undefined && { error: doc.error }),
     ...(stats.metadata !== undefined && { metadata: stats.metadata as Record<string, unknown> }),
   };
 }

@@ -40,10 +40,9 @@ const jobView = z.object({
 const triggerView = z.object({
   orgId: z.string(), name: z.string(), workflowId: z.string(), runId: z.string(), executionId: z.string(), triggeredBy: z.enum(['scheduler', 'manual', 'admin']),
 });
-const runView = z.object({
-  executionId: z.string(), workflowId: z.string(), runId: z.string(), status: z.enum(['completed', 'failed']), triggeredBy: z.string().optional(),
-  triggeredByUser: z.string().optional(), startedAt: z.string(), finishedAt: z.string(), durationMs: z.number(), itemsProcessed: z.number(),
-  itemsSucceeded: z.number(), itemsFailed: z.number(), error: z.string().optional(), metadata: z.record(z.string(), z.unknown()).optional(),
+const runView = lastRunView.extend({
+  executionId: z.string(), workflowId: z.string(), runId: z.string(),
+  triggeredByUser: z.string().optional(), metadata: z.record(z.string(), z.unknown()).optional(),
 });
 const historyView = z.object({
   orgId: z.string(), name: z.string(), page: z.number(), limit: z.number(), total: z.number(), pages: z.number(), items: z.array(runView),
