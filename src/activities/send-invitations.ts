@@ -13,7 +13,7 @@ import { claimGate, claimsCollection, deliveryClaimId, getModels, releaseDeliver
 import { transientSmtpFailure } from '../mail/rate-limit';
 import { invitationMail } from '../mail/templates';
 import { invitationBatchDuration, invitationFailures, invitationsSent } from '../observability/metrics';
-import { sendClaimed } from './claimed-send';
+import { sendClaimed, type ClaimedSendOutcome } from './claimed-send';
 import type { ActivityDeps } from './deps';
 import { scheduleRemindersForInvitations } from './schedule-reminders';
 
@@ -24,7 +24,9 @@ export interface SendBatchResult { sent: number; failed: number; unconfirmed: nu
 const ROUND_SIZE = 10;
 
 type Recipient = Pick<InvitationDoc, '_id' | 'ownerId' | 'email' | 'token' | 'status' | 'tracking' | 'remindersCancelledAt'>;
-interface Outcome { id: Types.ObjectId; status: 'sent' | 'failed' | 'retry' | 'taken'; messageId?: string; reason?: string; claimed?: boolean }
+type Outcome = ClaimedSendOutcome & { id: Types.ObjectId };
+/** An outcome to record: every one but a claim another attempt holds. */
+type Settled = Exclude<Outcome, { status: 'taken' }>;
 
 export function attemptKey(): string {
   const info = activityInfo();
@@ -40,7 +42,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
     return { id: doc._id, ...await sendClaimed(deps, mail, () => claimOne(String(doc._id))) };
   }
 
-  function recordOperation(outcome: Outcome, runKey: string, now: Date): mongoose.mongo.AnyBulkWriteOperation {
+  function recordOperation(outcome: Settled, runKey: string, now: Date): mongoose.mongo.AnyBulkWriteOperation {
     // By _id alone: the claim already makes this attempt the only writer, and an exact _id match
     // is the one filter every MongoDB-protocol server answers from its primary index.
     const filter = { _id: outcome.id };
@@ -106,7 +108,7 @@ export function createSendInvitationActivities(deps: ActivityDeps) {
         const round = todo.slice(start, start + ROUND_SIZE);
         const all = await Promise.all(round.map((d) => sendOne(d, month, claimOne)));
         lostClaims += all.filter((o) => o.status === 'taken').length;
-        const outcomes = all.filter((o) => o.status !== 'taken');
+        const outcomes = all.filter((o): o is Settled => o.status !== 'taken');
         if (outcomes.length > 0) {
           const at = new Date();
           await invitations.bulkWrite(outcomes.map((o) => recordOperation(o, runKey, at)), { ordered: false });
