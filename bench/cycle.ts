@@ -23,6 +23,7 @@ import { closeDatabase, connectDatabase, ensureIndexes } from '../src/db/connect
 import { projectPath, stackUp } from '../src/devstack/stack';
 import { cycleChunkWorkflowId, cycleWorkflowId } from '../src/domain/jobs';
 import { seedDemoData } from '../src/seed/demo-data';
+import { runJsonScript } from '../test/helpers/json-child';
 import type { RawCeilingFigures } from './raw-ceiling';
 
 function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): number {
@@ -81,17 +82,7 @@ function cpuSeconds(pid: number): number {
 }
 
 function runRawCeiling(count: number, domain: string, env: NodeJS.ProcessEnv): Promise<RawCeilingFigures> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(__dirname, 'raw-ceiling.js'), '--count', String(count), '--domain', domain], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    child.on('error', fail);
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) fail(new Error(`raw ceiling exited with ${code}: ${out}`));
-      else done(JSON.parse(last) as RawCeilingFigures);
-    });
-  });
+  return runJsonScript<RawCeilingFigures>(join(__dirname, 'raw-ceiling.js'), ['--count', String(count), '--domain', domain], env);
 }
 
 const round1 = (n: number): number => Number(n.toFixed(1));

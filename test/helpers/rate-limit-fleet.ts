@@ -1,9 +1,9 @@
 // Runs several sender processes (rate-limit-client.ts) against the shared limiter and the real
 // SMTP catcher, and reads back the catcher's own receive times. Used by the flow-control
 // integration test and by bench/rate-limit.ts.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { AppConfig } from '../../src/config';
+import { runJsonScript } from './json-child';
 import { mailCatcherUrl } from './local-stack';
 
 const CLIENT = join(__dirname, 'rate-limit-client.js');
@@ -13,18 +13,7 @@ export interface ClientReport { sent: number; reservations: number; conflicts: n
 export interface FleetRun { clients: ClientReport[]; receivedAt: number[]; releasedAt: number[] }
 
 function runClient(args: string[]): Promise<ClientReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()!) as ClientReport);
-      else reject(new Error(`rate-limit client exited with ${code}: ${err}`));
-    });
-  });
+  return runJsonScript<ClientReport>(CLIENT, args);
 }
 
 export async function runFleet(config: AppConfig, o: { processes: number; perProcess: number; rate: number; burst: number; key: string; domain: string }): Promise<FleetRun> {
