@@ -24,7 +24,7 @@
 // accepted. It is never sent again (that could be a duplicate); it is flagged, counted and listed,
 // and the table shows how many of the flagged ones really did not arrive.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,7 +35,7 @@ import { connectTemporal, type TemporalHandle } from '../src/client/temporal';
 import { loadConfig, type AppConfig } from '../src/config';
 import { closeDatabase, connectDatabase, ensureIndexes } from '../src/db/connection';
 import { getModels } from '../src/db/models';
-import { stackDown, stackUp, type PartName } from '../src/devstack/stack';
+import { stackDown, stackUp, stopPart, type PartName } from '../src/devstack/stack';
 import type { CycleStats } from '../src/domain/cycle';
 import { seedDemoData } from '../src/seed/demo-data';
 import { mailSummary } from '../test/helpers/local-stack';
@@ -106,31 +106,9 @@ class ChaosStack {
     if (foreign.length) throw new Error(`ports in use by another server: ${foreign.map((p) => `${p.name} ${p.address}`).join(', ')}; pick another --base-port`);
   }
 
-  pid(part: PartName): number {
-    const state = JSON.parse(readFileSync(join(this.dataDir, 'stack.json'), 'utf8')) as { parts: Partial<Record<PartName, { pid: number }>> };
-    const pid = state.parts[part]?.pid;
-    if (!pid) throw new Error(`no ${part} process recorded`);
-    return pid;
-  }
-
   /** Stops one part (its recorded PID) and waits until it has exited. */
   async stop(part: PartName): Promise<void> {
-    const pid = this.pid(part);
-    process.kill(pid, 'SIGTERM');
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
-      if (!alive(pid)) return;
-    }
-    process.kill(pid, 'SIGKILL');
-    while (alive(pid)) await sleep(100);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
+    if (!(await stopPart(this.config, part))) throw new Error(`no running ${part} process recorded`);
   }
 }
 

@@ -303,6 +303,21 @@ async function stopProcess(recorded: RecordedProcess): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   signalGroup('SIGKILL');
+  // Gone before we return: a caller may start a server on the same port right after.
+  while (isOurProcess(recorded)) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Stops one part that `up` started (by its recorded PID) and waits until it has exited; `up` starts it again. */
+export async function stopPart(config: AppConfig, name: PartName): Promise<boolean> {
+  return withLock(config, async () => {
+    const state = readState(config);
+    const recorded = state.parts[name];
+    if (!recorded || !isOurProcess(recorded)) return false;
+    await stopProcess(recorded);
+    delete state.parts[name];
+    writeState(config, state);
+    return true;
+  });
 }
 
 /** Stops only what `up` started (the PIDs recorded in stack.json), never an external server. */
