@@ -24,16 +24,8 @@ import { projectPath, stackUp } from '../src/devstack/stack';
 import { cycleChunkWorkflowId, cycleWorkflowId } from '../src/domain/jobs';
 import { seedDemoData } from '../src/seed/demo-data';
 import { runJsonScript } from '../test/helpers/json-child';
+import { cpuSeconds, memoryMb } from './proc';
 import type { RawCeilingFigures } from './raw-ceiling';
-
-function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  try {
-    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** PIDs of the stack's processes: stack.json written by `metronome stack up`, else the listener of each port. */
 function stackPids(stackJson: string | undefined, ports: Record<string, number>): Record<string, number | undefined> {
@@ -70,15 +62,6 @@ function pidListeningOn(port: number): number | undefined {
     }
   }
   return undefined;
-}
-
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 10 ms
-  } catch {
-    return 0;
-  }
 }
 
 function runRawCeiling(count: number, domain: string, env: NodeJS.ProcessEnv): Promise<RawCeilingFigures> {
@@ -124,7 +107,7 @@ async function main(): Promise<void> {
   const workerPid = worker.pid!;
   const workerExited = new Promise<void>((done) => worker.on('exit', () => done()));
   let peakRss = 0;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, procStatus(workerPid, 'VmRSS')); }, 500);
+  const sampler = setInterval(() => { peakRss = Math.max(peakRss, memoryMb(workerPid, 'VmRSS')); }, 500);
   const temporal = await connectTemporal(config);
   try {
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, pid ? cpuSeconds(pid) : 0]));
@@ -132,7 +115,7 @@ async function main(): Promise<void> {
     const { handle } = await startCycle(temporal.client, config, month);
     const stats = await handle.result();
     const wallMs = Date.now() - started;
-    peakRss = Math.max(peakRss, procStatus(workerPid, 'VmHWM'));
+    peakRss = Math.max(peakRss, memoryMb(workerPid, 'VmHWM'));
     const processCpu: Record<string, number | null> = { worker: round1(cpuSeconds(workerPid)) };
     for (const [name, pid] of Object.entries(pids)) processCpu[name] = pid ? round1(cpuSeconds(pid) - cpuBefore[name]!) : null;
 

@@ -7,9 +7,9 @@
 // its timer. 5,000 × 20 is a real month of 100,000 invitations.
 //
 // What it does:
-// 1. Starts its OWN Temporal dev server on 127.0.0.1:26233 (SQLite file in a temp dir, the same
-//    flags and search attributes as `metronome stack up`), so 100,000 workflows do not bloat the
-//    shared one; `--use-local-stack` uses the configured TEMPORAL_ADDRESS instead.
+// 1. Starts its OWN Temporal dev server on 127.0.0.1:26233 through the stack module (a data dir of
+//    its own in a temp dir: the same flags and search attributes as `metronome stack up`), so
+//    100,000 workflows do not bloat the shared one; `--use-local-stack` uses the configured TEMPORAL_ADDRESS instead.
 // 2. Inserts the invitations (status sent, sent now) into an isolated database on the configured
 //    MongoDB, dropped at the end.
 // 3. Runs a worker as a separate process (`bin/metronome.js worker --queues invitations`, its own
@@ -31,7 +31,7 @@
 //    the process-start-inclusive figure.
 // Prints the figures; the last line is one JSON object.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,42 +39,24 @@ import { Types } from 'mongoose';
 import type { WorkflowHandle } from '@temporalio/client';
 import { reminderSlices, scheduleRemindersForInvitations } from '../src/activities/schedule-reminders';
 import { connectTemporal } from '../src/client/temporal';
-import { loadConfig } from '../src/config';
+import { loadConfig, type AppConfig } from '../src/config';
 import { closeDatabase, connectDatabase, ensureIndexes } from '../src/db/connection';
 import { getModels } from '../src/db/models';
-import { probeTemporal } from '../src/devstack/probes';
-import { projectPath } from '../src/devstack/stack';
-import { temporalCli } from '../src/devstack/tools';
+import { stackDown, stackUp } from '../src/devstack/stack';
 import { remindersWorkflowId } from '../src/domain/jobs';
-import { SEARCH_ATTRIBUTES } from '../src/domain/search-attributes';
 import { createMailer } from '../src/mail/mailer';
 import { createLogger } from '../src/observability/logger';
 import { cancelReminders } from '../src/services/invitation-responses';
 import { remindersStateQuery, type RemindersState } from '../src/workflows/reminder-signals';
+import { cpuSeconds, memoryMb } from './proc';
 
 const TEMPORAL_PORT = 26233;
 const TEMPORAL_UI_PORT = 26234;
 const BIN = join(__dirname, '..', '..', 'bin', 'metronome.js');
 
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Math.round((Number(fields[11]) + Number(fields[12])) / 100); // utime + stime, in ticks of 10 ms
-  } catch {
-    return 0;
-  }
-}
-
-function procStatusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
-  if (pid === undefined) return 0;
-  try {
-    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 1024) : 0;
-  } catch {
-    return 0;
-  }
-}
+/** Whole CPU seconds and whole MB, as this bench prints them. */
+const cpuWholeSeconds = (pid: number | undefined): number => Math.round(cpuSeconds(pid));
+const procStatusMb = (pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number => Math.round(memoryMb(pid, field));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -97,22 +79,18 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
   }));
 }
 
-async function startOwnTemporal(toolsDir: string, explicitPath: string | undefined): Promise<{ child: ChildProcess; dir: string }> {
-  const binary = await temporalCli({ toolsDir, explicitPath, log: (l) => console.error(l) });
+/**
+ * A Temporal dev server of the bench's own, started by the stack module with a data directory of
+ * its own (so `stack down` on it stops that server only; the shared MongoDB and SMTP servers,
+ * already running, are left alone as external).
+ */
+async function startOwnTemporal(env: NodeJS.ProcessEnv): Promise<{ config: AppConfig; pid: number | undefined; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'metronome-bench-temporal-'));
-  const child = spawn(binary, [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(TEMPORAL_PORT), '--ui-port', String(TEMPORAL_UI_PORT), '--headless',
-    '--db-filename', join(dir, 'temporal.db'),
-    '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF', '--log-level', 'error',
-    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode}`);
-    if ((await probeTemporal(`127.0.0.1:${TEMPORAL_PORT}`, 'default')).healthy) return { child, dir };
-    if (Date.now() > deadline) throw new Error('the Temporal dev server did not become healthy in 90 s');
-    await sleep(500);
-  }
+  const config = loadConfig({ ...env, METRONOME_DATA_DIR: dir, TEMPORAL_UI_PORT: String(TEMPORAL_UI_PORT) });
+  const parts = await stackUp(config, { log: (l) => console.error(l) });
+  const temporal = parts.find((p) => p.name === 'temporal');
+  if (!temporal?.healthy || temporal.ownership !== 'managed') throw new Error(`no Temporal dev server of our own on ${config.temporal.address}: ${temporal?.detail ?? 'not started'}`);
+  return { config, pid: temporal.pid, dir };
 }
 
 async function waitUntilCancelled(handle: WorkflowHandle, invitationId: string): Promise<void> {
@@ -179,7 +157,7 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const month = `${2100 + Math.floor(Math.random() * 800)}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`;
 
-  let server: { child: ChildProcess; dir: string } | undefined;
+  let server: Awaited<ReturnType<typeof startOwnTemporal>> | undefined;
   let worker: ChildProcess | undefined;
   const db = await connectDatabase(config.mongodbUri, { appName: 'metronome-bench' });
   const mailer = createMailer(config.mail.smtpUrl, config.mail.from);
@@ -187,9 +165,9 @@ async function main(): Promise<void> {
   try {
     if (!values['use-local-stack']) {
       console.log(`starting a Temporal dev server of its own on ${temporalAddress}…`);
-      server = await startOwnTemporal(projectPath(base.stack.toolsDir), base.stack.toolPaths.temporal);
+      server = await startOwnTemporal(env);
     }
-    const serverPid = server?.child.pid;
+    const serverPid = server?.pid;
     temporal = await connectTemporal(config);
     await ensureIndexes(db);
     const { Invitation } = getModels(db);
@@ -251,7 +229,7 @@ async function main(): Promise<void> {
       clearInterval(progress);
     }
     const createMs = Date.now() - createStarted;
-    const createCpu = { worker: cpuSeconds(workerPid), server: cpuSeconds(serverPid) };
+    const createCpu = { worker: cpuWholeSeconds(workerPid), server: cpuWholeSeconds(serverPid) };
     console.log(`created in ${(createMs / 1000).toFixed(1)} s (${Math.round(total / (createMs / 1000))} invitations/s, ${Math.round(workflows / (createMs / 1000))} workflows/s)`);
     if (scheduled !== total) throw new Error(`scheduled ${scheduled} of ${total} invitations`);
     // Settled: the last workflows created have run their first task (queries wait for it).
@@ -270,7 +248,7 @@ async function main(): Promise<void> {
       }
     }
     const settledMs = Date.now() - createStarted;
-    const settledCpu = { worker: cpuSeconds(workerPid), server: cpuSeconds(serverPid) };
+    const settledCpu = { worker: cpuWholeSeconds(workerPid), server: cpuWholeSeconds(serverPid) };
     console.log(`settled (last workflows on their timer) after ${(settledMs / 1000).toFixed(1)} s; CPU seconds used so far: worker ${settledCpu.worker}, server ${server ? settledCpu.server : 'n/a'}, bench ${Math.round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6)}`);
 
     await sleep(settleSeconds * 1000);
@@ -332,8 +310,7 @@ async function main(): Promise<void> {
     if (!values.keep) await db.dropDatabase();
     await closeDatabase(db);
     if (server) {
-      server.child.kill('SIGTERM');
-      if (server.child.exitCode === null) await new Promise((resolve) => server!.child.once('exit', resolve));
+      await stackDown(server.config);
       rmSync(server.dir, { recursive: true, force: true });
     }
   }
