@@ -19,6 +19,7 @@ import { startWorker, type RunningWorker } from '../../src/workers/worker';
 import { healthCheckWorkflow } from '../../src/workflows';
 import { ensureLocalStack, isolatedConfig, uniqueMonth, uniqueName } from '../helpers/local-stack';
 import { waitUntil } from '../helpers/wait';
+import { exited } from '../helpers/worker-process';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const BIN = join(ROOT, 'bin', 'metronome.js');
@@ -29,11 +30,6 @@ const WORKER_PORT = 18464;
 
 const waitFor = <T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> =>
   waitUntil(what, probe, done, { timeoutMs, intervalMs: 250 });
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 /** Starts the test's own mail catcher and resolves once it says it listens. */
 function startCatcher(): Promise<ChildProcess> {

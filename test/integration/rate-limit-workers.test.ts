@@ -13,6 +13,7 @@ import { closeDatabase, connectDatabase, ensureIndexes } from '../../src/db/conn
 import { seedDemoData } from '../../src/seed/demo-data';
 import { ensureLocalStack, isolatedConfig, mailCatcherUrl, uniqueDomain, uniqueMonth } from '../helpers/local-stack';
 import { rateFigures } from '../helpers/rate-limit-fleet';
+import { exited, sentBy } from '../helpers/worker-process';
 
 const BIN = join(__dirname, '..', '..', '..', 'bin', 'metronome.js');
 const PORTS = [25001, 25002];
@@ -26,16 +27,6 @@ async function ready(port: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function sentBy(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Number(/^metronome_invitations_sent_total (\d+)$/m.exec(text)?.[1] ?? 0);
-}
-
-function exited(child: ChildProcess): Promise<unknown> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', resolve));
 }
 
 describe('send-rate limit across two worker processes', () => {

@@ -15,16 +15,12 @@ import { getModels } from '../../src/db/models';
 import { seedDemoData } from '../../src/seed/demo-data';
 import { ensureLocalStack, isolatedConfig, mailSummary, uniqueDomain, uniqueMonth } from '../helpers/local-stack';
 import { waitUntil } from '../helpers/wait';
+import { exited, sentBy } from '../helpers/worker-process';
 
 const BIN = join(__dirname, '..', '..', '..', 'bin', 'metronome.js');
 
 const waitFor = <T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> =>
   waitUntil(what, probe, done, { timeoutMs, intervalMs: 100 });
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 async function status(port: number, path: string): Promise<number> {
   try {
@@ -34,14 +30,6 @@ async function status(port: number, path: string): Promise<number> {
   } catch {
     return 0; // not listening (any more)
   }
-}
-
-/** This worker process's count of invitations accepted by the SMTP server, from its /metrics. */
-async function sentBy(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const match = /^metronome_invitations_sent_total (\d+)$/m.exec(text);
-  assert.ok(match, `worker on ${port} exposes metronome_invitations_sent_total`);
-  return Number(match[1]);
 }
 
 interface Fleet { config: AppConfig; db: Connection; temporal: TemporalHandle; workers: { port: number; child: ChildProcess }[]; domain: string }
