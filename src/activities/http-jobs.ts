@@ -7,6 +7,7 @@ import type { AppConfig } from '../config';
 import { getModels } from '../db/models';
 import { httpJobKey, serviceKeyOf, type HttpJobTarget, type JobContext, type JobResult } from '../domain/http-jobs';
 import type { ActivityDeps } from './deps';
+import { requestDeadline, type RequestDeadline } from './request-deadline';
 
 /** Failure types the workflow's retry policy does not retry: the answer will not change. */
 export const HTTP_JOB_NON_RETRYABLE = ['MalformedJobResult', 'JobNotRegistered', 'EndpointUnresolved'] as const;
@@ -52,34 +53,44 @@ export function createHttpJobActivities({ db, config }: ActivityDeps) {
      * non-2xx answer is retryable (the workflow's policy backs off); a malformed JobResult is not.
      */
     async callHttpJob(input: { url: string; timeoutMs: number; context: JobContext }): Promise<JobResult> {
-      const signal = AbortSignal.any([AbortSignal.timeout(input.timeoutMs), Context.current().cancellationSignal]);
-      let response: Response;
+      const deadline = requestDeadline(input.timeoutMs, Context.current().cancellationSignal);
       try {
-        response = await fetch(input.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-metronome-execution-id': input.context.executionId },
-          body: JSON.stringify(input.context),
-          signal,
-        });
-      } catch (error) {
-        const name = error instanceof Error ? error.name : '';
-        if (name === 'TimeoutError') throw ApplicationFailure.retryable(`no answer from ${input.url} within ${input.timeoutMs} ms`, 'JobTimeout');
-        const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-        throw ApplicationFailure.retryable(`POST ${input.url} failed: ${error instanceof Error ? error.message : String(error)}${cause}`, 'JobUnreachable');
+        return await postJobContext(input, deadline);
+      } finally {
+        deadline.clear();
       }
-      const text = await response.text().catch(() => '');
-      if (!response.ok) {
-        throw ApplicationFailure.retryable(`POST ${input.url} answered ${response.status} ${response.statusText}: ${text.slice(0, 300)}`, 'JobHttpError');
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw ApplicationFailure.nonRetryable(`malformed JobResult from ${input.url}: not JSON: ${text.slice(0, 200)}`, 'MalformedJobResult');
-      }
-      const parsed = jobResultSchema.safeParse(body);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`malformed JobResult from ${input.url}: ${describeIssues(parsed.error)}`, 'MalformedJobResult');
-      return parsed.data;
     },
   };
+}
+
+/** POSTs the JobContext within the deadline; the retryable / not retryable split is callHttpJob's. */
+async function postJobContext(input: { url: string; timeoutMs: number; context: JobContext }, deadline: RequestDeadline): Promise<JobResult> {
+  const timedOut = () => ApplicationFailure.retryable(`no answer from ${input.url} within ${input.timeoutMs} ms`, 'JobTimeout');
+  let response: Response;
+  try {
+    response = await fetch(input.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-metronome-execution-id': input.context.executionId },
+      body: JSON.stringify(input.context),
+      signal: deadline.signal,
+    });
+  } catch (error) {
+    if (deadline.timedOut()) throw timedOut();
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    throw ApplicationFailure.retryable(`POST ${input.url} failed: ${error instanceof Error ? error.message : String(error)}${cause}`, 'JobUnreachable');
+  }
+  const text = await response.text().catch(() => '');
+  if (deadline.timedOut()) throw timedOut();
+  if (!response.ok) {
+    throw ApplicationFailure.retryable(`POST ${input.url} answered ${response.status} ${response.statusText}: ${text.slice(0, 300)}`, 'JobHttpError');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw ApplicationFailure.nonRetryable(`malformed JobResult from ${input.url}: not JSON: ${text.slice(0, 200)}`, 'MalformedJobResult');
+  }
+  const parsed = jobResultSchema.safeParse(body);
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`malformed JobResult from ${input.url}: ${describeIssues(parsed.error)}`, 'MalformedJobResult');
+  return parsed.data;
 }

@@ -9,6 +9,7 @@ import { claimsCollection, getModels, type TaskDoc, type TaskModel } from '../db
 import { classifySmtpError } from '../mail/smtp-errors';
 import { isRetryableHttpStatus, jitteredRetryDelayMs, type HttpAction, type SendMailAction, type TaskRunPolicy, type TaskStatus } from '../domain/tasks';
 import type { ActivityDeps } from './deps';
+import { requestDeadline, type RequestDeadline } from './request-deadline';
 
 export interface ClaimTaskInput { taskId: string; revision: number }
 export type ClaimTaskResult =
@@ -38,8 +39,16 @@ export function createTaskActivities({ db, mailer, logger }: ActivityDeps) {
   const tasks = () => tasksCollection(Task);
 
   async function runHttp(doc: TaskDoc, action: HttpAction, attempt: number): Promise<TaskActionResult> {
-    const timeoutMs = doc.policy.timeoutSeconds * 1000;
-    const signal = AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(timeoutMs)]);
+    const deadline = requestDeadline(doc.policy.timeoutSeconds * 1000, Context.current().cancellationSignal);
+    try {
+      return await callHttp(doc, action, attempt, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async function callHttp(doc: TaskDoc, action: HttpAction, attempt: number, deadline: RequestDeadline): Promise<TaskActionResult> {
+    const timedOutMessage = `${action.method} ${action.url} timed out after ${doc.policy.timeoutSeconds}s`;
     let response: Response;
     try {
       response = await fetch(action.url, {
@@ -47,15 +56,17 @@ export function createTaskActivities({ db, mailer, logger }: ActivityDeps) {
         // The receiver can drop a repeated call: every attempt of one task carries the same key.
         headers: { 'user-agent': 'metronome-task', 'idempotency-key': doc.workflowId, ...action.headers },
         ...(action.body !== undefined && action.method !== 'GET' && action.method !== 'HEAD' ? { body: action.body } : {}),
-        signal,
+        signal: deadline.signal,
         redirect: 'follow',
       });
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || (error.name === 'AbortError' && !Context.current().cancellationSignal.aborted));
-      const message = timedOut ? `${action.method} ${action.url} timed out after ${doc.policy.timeoutSeconds}s` : `${action.method} ${action.url} failed: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`;
-      throw retryable(message, timedOut ? 'HttpTimeout' : 'HttpConnectionError', attempt, doc.policy);
+      if (deadline.timedOut()) throw retryable(timedOutMessage, 'HttpTimeout', attempt, doc.policy);
+      const message = `${action.method} ${action.url} failed: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`;
+      throw retryable(message, 'HttpConnectionError', attempt, doc.policy);
     }
     const text = (await response.text().catch(() => '')).slice(0, KEEP_BODY_CHARS);
+    // The deadline covers the body too: a response cut off by it is a timeout, not a success.
+    if (deadline.timedOut()) throw retryable(timedOutMessage, 'HttpTimeout', attempt, doc.policy);
     if (response.ok) {
       return { kind: 'http', summary: `${action.method} ${action.url} → ${response.status}`, details: { status: response.status, body: text } };
     }
