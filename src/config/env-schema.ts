@@ -140,6 +140,8 @@ export const envSchema = z
     MAIL_CATCHER_WEB_PORT: wholeNumber(1, 65_535, 1080),
     METRONOME_MONGO_SERVER: oneOf(['auto', 'mongod', 'mongo-java-server', 'ferretdb'], 'auto'),
     METRONOME_MONGO_JAVA_STORAGE: oneOf(['memory', 'file'], 'memory'),
+    // The JVM's heap (-Xmx): in memory, a million contacts with their invitations and claims need more than 4 GiB.
+    METRONOME_MONGO_JAVA_HEAP_MB: wholeNumber(256, 65_536, 4096),
     TEMPORAL_CLI_PATH: optionalText(),
     TEMPORAL_TEST_SERVER_PATH: optionalText(),
     FERRETDB_PATH: optionalText(),

@@ -39,6 +39,8 @@ export interface AppConfig {
     mongoServer: Env['METRONOME_MONGO_SERVER'];
     /** mongo-java-server only: memory (default) or file (an H2 file in <dataDir>/mongo-java-server/, kept across restarts). */
     mongoJavaStorage: Env['METRONOME_MONGO_JAVA_STORAGE'];
+    /** mongo-java-server only: the JVM's maximum heap in MiB (-Xmx). */
+    mongoJavaHeapMb: number;
     toolPaths: { temporal?: string; temporalTestServer?: string; ferretdb?: string; mongod?: string };
   };
   worker: { shutdownGraceSeconds: number; httpPort: number };
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       mailCatcherWebPort: e.MAIL_CATCHER_WEB_PORT,
       mongoServer: e.METRONOME_MONGO_SERVER,
       mongoJavaStorage: e.METRONOME_MONGO_JAVA_STORAGE,
+      mongoJavaHeapMb: e.METRONOME_MONGO_JAVA_HEAP_MB,
       toolPaths: {
         temporal: e.TEMPORAL_CLI_PATH,
         temporalTestServer: e.TEMPORAL_TEST_SERVER_PATH,

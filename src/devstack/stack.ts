@@ -105,12 +105,13 @@ function planParts(config: AppConfig, options: StackOptions): PartPlan[] {
             mkdirSync(join(dataDir, 'mongod'), { recursive: true });
             return { command: server.path, label: 'mongod', args: ['--bind_ip', '127.0.0.1', '--port', String(mongoPort), '--dbpath', join(dataDir, 'mongod')] };
           case 'mongo-java-server': {
+            const jvm = [`-Xmx${config.stack.mongoJavaHeapMb}m`, ...server.args];
             if (config.stack.mongoJavaStorage === 'memory') {
-              return { command: server.java, label: 'mongo-java-server (in memory)', args: [...server.args, '127.0.0.1', String(mongoPort)] };
+              return { command: server.java, label: 'mongo-java-server (in memory)', args: [...jvm, '127.0.0.1', String(mongoPort)] };
             }
             // An H2 file: the data outlives a stop and start of the server (the chaos suite relies on it).
             mkdirSync(join(dataDir, 'mongo-java-server'), { recursive: true });
-            return { command: server.java, label: 'mongo-java-server (H2 file)', args: [...server.args, '127.0.0.1', String(mongoPort), join(dataDir, 'mongo-java-server', 'data.mv')] };
+            return { command: server.java, label: 'mongo-java-server (H2 file)', args: [...jvm, '127.0.0.1', String(mongoPort), join(dataDir, 'mongo-java-server', 'data.mv')] };
           }
           case 'ferretdb':
             mkdirSync(join(dataDir, 'ferretdb', 'sqlite'), { recursive: true });

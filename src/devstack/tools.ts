@@ -310,7 +310,7 @@ export async function mongoJavaServer(options: ToolOptions): Promise<JavaServer>
   const source = readFileSync(MONGO_JAVA_SERVER_SOURCE);
   const stamp = createHash('sha256').update(source).update(mongoJavaServerPom()).digest('hex');
   const marker = join(dir, 'ready');
-  const args = ['-Xmx4g', '-XX:+UseSerialGC', '-cp', `${join(dir, 'lib')}/*:${join(dir, 'classes')}`, 'MetronomeMongoServer'];
+  const args = ['-XX:+UseSerialGC', '-cp', `${join(dir, 'lib')}/*:${join(dir, 'classes')}`, 'MetronomeMongoServer'];
   if (existsSync(marker) && readFileSync(marker, 'utf8') === stamp) return { java, args };
 
   options.log?.(`obtaining mongo-java-server ${TOOL_VERSIONS.mongoJavaServer} from Maven Central…`);

@@ -105,6 +105,8 @@ describe('configuration from the environment', () => {
     ['SMTP_MAX_CONNECTIONS', 'ten', /whole number/],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],
     ['METRONOME_MONGO_JAVA_STORAGE', 'disk', /one of memory, file/],
+    ['METRONOME_MONGO_JAVA_HEAP_MB', '128', /from 256 to 65536/],
+    ['METRONOME_MONGO_JAVA_HEAP_MB', '4g', /whole number/],
     ['CSV_IMPORT_INTERVAL', '10', /duration from 1m to 24h/],
     ['CSV_IMPORT_INTERVAL', '30s', /duration from 1m to 24h/],
     ['CSV_IMPORT_INTERVAL', '25h', /duration from 1m to 24h/],
