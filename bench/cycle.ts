@@ -9,7 +9,9 @@
 // of the worker, CPU seconds of the Temporal server, the database and the SMTP server during the
 // cycle (their PIDs from the stack's stack.json, else found by listening port), and the largest
 // workflow history. The last line is one JSON object with those figures.
-// --large: 50,000 users (1,000,000 contacts). --profile <dir>: the worker runs with --cpu-prof.
+// --large: 50,000 users (1,000,000 contacts); on the in-memory dev server it needs the stack started
+// with METRONOME_MONGO_JAVA_HEAP_MB=14336 and SCHEDULER_BATCH_SIZE=500 (README, Performance).
+// --profile <dir>: the worker runs with --cpu-prof.
 // --queues: the families the worker serves; default `invitations` (the cycle's own worker, as a
 // deployment that runs the invitations apart would have), `all` for the single-process worker.
 import { spawn } from 'node:child_process';
