@@ -1,6 +1,7 @@
 // Benchmark: one full invitation cycle on the local stack (not a test; `npm run bench:cycle`).
 //   node dist/bench/cycle.js [--users 5000 | --large] [--contacts 20] [--stack-json <path>]
 //                            [--queues invitations|all|<families>] [--no-raw] [--profile <dir>] [--keep]
+//                            [--worker-env KEY=VALUE ...]
 // Seeds its own database, runs a worker as a separate process (so its RSS and CPU are its own),
 // runs the cycle of a month nobody else uses, counts the mails at the SMTP catcher, then sends the
 // same number of equivalent mails to the same SMTP server with a plain pooled nodemailer loop in
@@ -12,6 +13,8 @@
 // --large: 50,000 users (1,000,000 contacts); on the in-memory dev server it needs the stack started
 // with METRONOME_MONGO_JAVA_HEAP_MB=14336 and SCHEDULER_BATCH_SIZE=500 (README, Performance).
 // --profile <dir>: the worker runs with --cpu-prof.
+// --worker-env KEY=VALUE (repeatable): set in the worker's environment only, not in the raw
+// ceiling's, e.g. the Docker image's memory settings (MALLOC_ARENA_MAX, NODE_OPTIONS).
 // --queues: the families the worker serves; default `invitations` (the cycle's own worker, as a
 // deployment that runs the invitations apart would have), `all` for the single-process worker.
 import { spawn } from 'node:child_process';
@@ -76,7 +79,13 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     users: { type: 'string' }, large: { type: 'boolean', default: false }, contacts: { type: 'string', default: '20' },
     'stack-json': { type: 'string' }, queues: { type: 'string', default: 'invitations' }, 'no-raw': { type: 'boolean', default: false }, profile: { type: 'string' }, keep: { type: 'boolean', default: false },
+    'worker-env': { type: 'string', multiple: true, default: [] },
   } });
+  const workerEnv = Object.fromEntries(values['worker-env'].map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`--worker-env expects KEY=VALUE, got ${JSON.stringify(pair)}`);
+    return [pair.slice(0, eq), pair.slice(eq + 1)];
+  }));
   if (values.large && values.users !== undefined) throw new Error('--large means --users 50000: give one or the other');
   const users = Number(values.users ?? (values.large ? 50_000 : 5_000));
   const contacts = Number(values.contacts);
@@ -105,7 +114,7 @@ async function main(): Promise<void> {
   console.log(`seeded in ${(seeded.durationMs / 1000).toFixed(1)} s`);
 
   const nodeArgs = values.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(values.profile)] : [];
-  const worker = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', '..', 'bin', 'metronome.js'), 'worker', ...(values.queues === 'all' ? [] : ['--queues', values.queues])], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const worker = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', '..', 'bin', 'metronome.js'), 'worker', ...(values.queues === 'all' ? [] : ['--queues', values.queues])], { env: { ...env, ...workerEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
   const workerPid = worker.pid!;
   const workerExited = new Promise<void>((done) => worker.on('exit', () => done()));
   let peakRss = 0;
@@ -141,7 +150,7 @@ async function main(): Promise<void> {
       raw = { ...figures, smtpCpuSeconds: pids.smtp ? round1(cpuSeconds(pids.smtp) - smtpBefore) : null };
     }
     const figures = {
-      users, contactsPerUser: contacts, workerQueues: values.queues, invitations: stats.invitationsCreated, sent: stats.sent, failed: stats.failed, unconfirmed: stats.unconfirmed,
+      users, contactsPerUser: contacts, workerQueues: values.queues, workerEnv, invitations: stats.invitationsCreated, sent: stats.sent, failed: stats.failed, unconfirmed: stats.unconfirmed,
       mailsAtSmtpServer: summary.total, duplicateRecipients: summary.duplicateRecipients,
       wallSeconds: round1(wallMs / 1000), invitationsPerSecond: Math.round(invitationsPerSecond),
       rawCeilingPerSecond: raw?.mailsPerSecond ?? null, ratioToRawCeiling: raw ? Number((invitationsPerSecond / raw.mailsPerSecond).toFixed(2)) : null,
