@@ -7,7 +7,7 @@ import type { AppConfig } from '../config';
 import { getModels } from '../db/models';
 import { httpJobKey, serviceKeyOf, type HttpJobTarget, type JobContext, type JobResult } from '../domain/http-jobs';
 import type { ActivityDeps } from './deps';
-import { requestDeadline, type RequestDeadline } from './request-deadline';
+import { withRequestDeadline, type RequestDeadline } from './request-deadline';
 
 /** Failure types the workflow's retry policy does not retry: the answer will not change. */
 export const HTTP_JOB_NON_RETRYABLE = ['MalformedJobResult', 'JobNotRegistered', 'EndpointUnresolved'] as const;
@@ -53,12 +53,7 @@ export function createHttpJobActivities({ db, config }: ActivityDeps) {
      * non-2xx answer is retryable (the workflow's policy backs off); a malformed JobResult is not.
      */
     async callHttpJob(input: { url: string; timeoutMs: number; context: JobContext }): Promise<JobResult> {
-      const deadline = requestDeadline(input.timeoutMs, Context.current().cancellationSignal);
-      try {
-        return await postJobContext(input, deadline);
-      } finally {
-        deadline.clear();
-      }
+      return withRequestDeadline(input.timeoutMs, Context.current().cancellationSignal, (deadline) => postJobContext(input, deadline));
     },
   };
 }

@@ -7,26 +7,23 @@ export interface RequestDeadline {
   signal: AbortSignal;
   /** True once the deadline (not a cancellation) aborted the request. */
   timedOut(): boolean;
-  /** Stops the timer and the cancellation listener; call it when the response body is read. */
-  clear(): void;
 }
 
-export function requestDeadline(ms: number, cancellation?: AbortSignal): RequestDeadline {
+/** Runs `work` (the request and the read of its body) under a deadline, cleared when it settles. */
+export async function withRequestDeadline<T>(ms: number, cancellation: AbortSignal, work: (deadline: RequestDeadline) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let expired = false;
   const timer = setTimeout(() => {
     expired = true;
     controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError'));
   }, ms);
-  const onCancel = () => controller.abort(cancellation?.reason);
-  if (cancellation?.aborted) onCancel();
-  else cancellation?.addEventListener('abort', onCancel, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => expired,
-    clear() {
-      clearTimeout(timer);
-      cancellation?.removeEventListener('abort', onCancel);
-    },
-  };
+  const onCancel = () => controller.abort(cancellation.reason);
+  if (cancellation.aborted) onCancel();
+  else cancellation.addEventListener('abort', onCancel, { once: true });
+  try {
+    return await work({ signal: controller.signal, timedOut: () => expired });
+  } finally {
+    clearTimeout(timer);
+    cancellation.removeEventListener('abort', onCancel);
+  }
 }

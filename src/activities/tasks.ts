@@ -9,7 +9,7 @@ import { claimsCollection, getModels, type TaskDoc, type TaskModel } from '../db
 import { classifySmtpError } from '../mail/smtp-errors';
 import { isRetryableHttpStatus, jitteredRetryDelayMs, type HttpAction, type SendMailAction, type TaskRunPolicy, type TaskStatus } from '../domain/tasks';
 import type { ActivityDeps } from './deps';
-import { requestDeadline, type RequestDeadline } from './request-deadline';
+import { withRequestDeadline, type RequestDeadline } from './request-deadline';
 
 export interface ClaimTaskInput { taskId: string; revision: number }
 export type ClaimTaskResult =
@@ -39,12 +39,7 @@ export function createTaskActivities({ db, mailer, logger }: ActivityDeps) {
   const tasks = () => tasksCollection(Task);
 
   async function runHttp(doc: TaskDoc, action: HttpAction, attempt: number): Promise<TaskActionResult> {
-    const deadline = requestDeadline(doc.policy.timeoutSeconds * 1000, Context.current().cancellationSignal);
-    try {
-      return await callHttp(doc, action, attempt, deadline);
-    } finally {
-      deadline.clear();
-    }
+    return withRequestDeadline(doc.policy.timeoutSeconds * 1000, Context.current().cancellationSignal, (deadline) => callHttp(doc, action, attempt, deadline));
   }
 
   async function callHttp(doc: TaskDoc, action: HttpAction, attempt: number, deadline: RequestDeadline): Promise<TaskActionResult> {

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { requestDeadline } from '../../src/activities/request-deadline';
+import { withRequestDeadline } from '../../src/activities/request-deadline';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -26,34 +26,32 @@ describe('requestDeadline', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const attempt = async (deadline: ReturnType<typeof requestDeadline>) => {
+  /** One request under a deadline, the collector running every 40 ms meanwhile. */
+  const attempt = (ms: number, cancellation: AbortSignal) => withRequestDeadline(ms, cancellation, async (deadline) => {
     const gc = setInterval(collectGarbage, 40);
     const started = Date.now();
     try {
       const body = await (await fetch(url, { signal: deadline.signal })).text();
-      return { outcome: `answered ${body}`, ms: Date.now() - started };
+      return { outcome: `answered ${body}`, ms: Date.now() - started, timedOut: deadline.timedOut() };
     } catch (error) {
-      return { outcome: (error as Error).name, ms: Date.now() - started };
+      return { outcome: (error as Error).name, ms: Date.now() - started, timedOut: deadline.timedOut() };
     } finally {
       clearInterval(gc);
-      deadline.clear();
     }
-  };
+  });
 
   it('aborts at the deadline although the collector runs meanwhile', async () => {
-    const deadline = requestDeadline(300, new AbortController().signal);
-    const { outcome, ms } = await attempt(deadline);
+    const { outcome, ms, timedOut } = await attempt(300, new AbortController().signal);
     assert.equal(outcome, 'TimeoutError');
-    assert.equal(deadline.timedOut(), true);
+    assert.equal(timedOut, true);
     assert.ok(ms < 2000, `aborted after ${ms} ms`);
   });
 
   it('aborts on cancellation, which is not a timeout', async () => {
     const cancellation = new AbortController();
-    const deadline = requestDeadline(10_000, cancellation.signal);
     setTimeout(() => cancellation.abort(new Error('activity cancelled')), 200);
-    const { outcome } = await attempt(deadline);
+    const { outcome, timedOut } = await attempt(10_000, cancellation.signal);
     assert.equal(outcome, 'Error');
-    assert.equal(deadline.timedOut(), false);
+    assert.equal(timedOut, false);
   });
 });
